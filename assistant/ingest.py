@@ -1,0 +1,197 @@
+"""Incremental, idempotent sync of source files into the knowledge base."""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.chunking import Chunk, chunk_document, drop_footnote_marks
+from assistant.embeddings import as_array
+from assistant.errors import DocumentError
+from assistant.knowledge import KnowledgeBase
+from assistant.loaders import SUPPORTED_SUFFIXES, load_bytes
+from assistant.store import DocumentRecord
+
+Progress = Callable[[str, int, int], None]
+
+
+class Skipped(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    skipped: list[Skipped] = Field(default_factory=list)
+    chunks_embedded: int = 0
+    sentences_embedded: int = 0
+    fingerprint: str = ""
+    documents: int = 0
+    chunks: int = 0
+
+
+def _source_name(path: Path, root: Path, knowledge_dir: Path) -> str:
+    for base in (knowledge_dir, root.parent):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def _scope(root: Path, knowledge_dir: Path) -> str | None:
+    """The source-name prefix a directory owns (documents under it that vanished are removed)."""
+    if not root.is_dir():
+        return None
+    try:
+        relative = root.resolve().relative_to(knowledge_dir.resolve()).as_posix()
+    except ValueError:
+        return root.resolve().name + "/"
+    return "" if relative == "." else relative + "/"
+
+
+def discover(root: Path) -> Iterator[Path]:
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if path.is_file() and not hidden:
+            yield path
+
+
+def _document_rows(chunks: list[Chunk], content_hash: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    chunk_rows, sentence_rows, sentence_texts = [], [], []
+    for chunk in chunks:
+        chunk_rows.append(
+            {
+                "id": chunk.chunk_id,
+                "text": chunk.text,
+                "metadata": {
+                    "source": chunk.source,
+                    "title": chunk.title,
+                    "section": chunk.section,
+                    "chunk_index": chunk.index,
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "doc_hash": content_hash,
+                    "sentences": json.dumps(chunk.sentences),
+                },
+            }
+        )
+        for number, (start, end) in enumerate(chunk.sentences):
+            sentence_texts.append(drop_footnote_marks(chunk.text[start:end]))
+            sentence_rows.append(
+                {
+                    "id": f"{chunk.chunk_id}:{number}",
+                    "metadata": {
+                        "chunk_id": chunk.chunk_id,
+                        "source": chunk.source,
+                        "doc_hash": content_hash,
+                        "start": chunk.start + start,
+                        "end": chunk.start + end,
+                    },
+                }
+            )
+    return chunk_rows, sentence_rows, sentence_texts
+
+
+def ingest_bytes(kb: KnowledgeBase, data: bytes, source: str) -> tuple[DocumentRecord, int, int]:
+    """Parse, chunk, embed and store one document; returns its record, chunk and sentence counts."""
+    settings = kb.settings
+    doc = load_bytes(data, source, settings.max_pdf_pages)
+    chunks = chunk_document(doc, settings.chunk_min_chars, settings.chunk_max_chars)
+    chunk_rows, sentence_rows, texts = _document_rows(chunks, doc.content_hash)
+    vectors = as_array(kb.embeddings, texts)
+    record = DocumentRecord(source, doc.title, doc.content_hash, kb.chunker, len(chunks))
+    kb.store.write_document(record, chunk_rows, sentence_rows, vectors)
+    return record, len(chunks), len(texts)
+
+
+def sync(
+    kb: KnowledgeBase, paths: list[Path] | None = None, progress: Progress | None = None
+) -> IngestReport:
+    """Bring the store in line with the files: add, replace, remove; embed only what changed."""
+    knowledge_dir = kb.settings.knowledge_dir
+    roots = paths or [knowledge_dir]
+    manifest = kb.store.manifest()
+    kb.store.remove_orphans(manifest)
+    report = IngestReport()
+    seen: set[str] = set()
+    files = [(root, path) for root in roots for path in _checked_root(root, report)]
+    for done, (root, path) in enumerate(files):
+        source = _source_name(path, root, knowledge_dir)
+        seen.add(source)
+        if progress:
+            progress(source, done, len(files))
+        _sync_file(kb, path, source, manifest.get(source), report)
+    _remove_vanished(kb, roots, knowledge_dir, manifest, seen, report)
+    if progress:
+        progress("", len(files), len(files))
+    kb.refresh(force=True)
+    final = kb.manifest()
+    report.fingerprint = kb.fingerprint(final)
+    report.documents = len(final)
+    report.chunks = sum(r.chunk_count for r in final.values())
+    return report
+
+
+def _checked_root(root: Path, report: IngestReport) -> list[Path]:
+    if not root.exists():
+        report.skipped.append(Skipped(path=str(root), reason="no such file or directory"))
+        return []
+    return list(discover(root))
+
+
+def _sync_file(
+    kb: KnowledgeBase, path: Path, source: str, known: DocumentRecord | None, report: IngestReport
+) -> None:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
+        report.skipped.append(Skipped(path=source, reason=f"unsupported file type; allowed: {allowed}"))
+        return
+    try:
+        if path.stat().st_size > kb.settings.max_file_bytes:
+            raise DocumentError(
+                f"{path.stat().st_size:,} bytes, over the limit of "
+                f"{kb.settings.max_file_bytes:,} (ASSISTANT_MAX_FILE_BYTES)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        report.skipped.append(Skipped(path=source, reason=f"cannot be read: {exc.strerror}"))
+        return
+    except DocumentError as exc:
+        report.skipped.append(Skipped(path=source, reason=str(exc)))
+        return
+    if known and known.content_hash == hashlib.sha256(data).hexdigest() and known.chunker == kb.chunker:
+        report.unchanged.append(source)
+        return
+    try:
+        record, chunk_count, sentence_count = ingest_bytes(kb, data, source)
+    except DocumentError as exc:
+        report.skipped.append(Skipped(path=source, reason=str(exc).removeprefix(f"{source}: ")))
+        return
+    (report.updated if known else report.added).append(source)
+    report.chunks_embedded += chunk_count
+    report.sentences_embedded += sentence_count
+
+
+def _remove_vanished(
+    kb: KnowledgeBase,
+    roots: list[Path],
+    knowledge_dir: Path,
+    manifest: dict[str, DocumentRecord],
+    seen: set[str],
+    report: IngestReport,
+) -> None:
+    scopes = [s for s in (_scope(root, knowledge_dir) for root in roots) if s is not None]
+    for source in sorted(manifest):
+        if source not in seen and any(source.startswith(scope) for scope in scopes):
+            kb.store.remove_document(source)
+            report.removed.append(source)

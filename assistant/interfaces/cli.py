@@ -1,0 +1,154 @@
+"""The command line: converts arguments, calls the core, formats the result."""
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from assistant.errors import AssistantError
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+    help="Cited answers from your documents.")
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Show an AssistantError as one line on stderr with its exit code, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AssistantError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Any:
+    from pydantic import ValidationError
+
+    from assistant.config import Settings
+    from assistant.errors import ConfigurationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"ASSISTANT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise ConfigurationError(f"Invalid settings: {problems}") from None
+
+
+def _knowledge_base() -> Any:
+    from assistant.knowledge import KnowledgeBase
+
+    return KnowledgeBase(_settings())
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}"), console=err, transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None, item="")
+
+        def update(item: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, item=item)
+
+        yield update
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+@user_errors
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the knowledge dir).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Drop the store first and embed everything again.")] = False,
+) -> None:
+    """Add new documents, replace changed ones, remove vanished ones."""
+    from assistant.ingest import sync
+
+    kb = _knowledge_base()
+    if rebuild:
+        kb.store.reset()
+    with _progress("Ingesting") as progress:
+        report = sync(kb, paths or None, progress)
+    if as_json:
+        _print_json(report.model_dump())
+    else:
+        for name in ("added", "updated", "removed", "unchanged"):
+            err.print(f"{name:>10}: {len(getattr(report, name))}")
+        err.print(f"{'embedded':>10}: {report.chunks_embedded} chunks ({report.sentences_embedded} sentences)")
+        for skipped in report.skipped:
+            err.print(f"[yellow]   skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
+        err.print(f"{'corpus':>10}: {report.documents} documents, {report.chunks} chunks, fingerprint {report.fingerprint}")
+    if report.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the documents in the knowledge base."""
+    kb = _knowledge_base()
+    manifest = kb.manifest()
+    rows = [
+        {"source": r.source, "title": r.title, "chunks": r.chunk_count, "hash": r.content_hash[:12]}
+        for r in sorted(manifest.values(), key=lambda r: r.source)
+    ]
+    summary = {"documents": rows, "fingerprint": kb.fingerprint(manifest), "location": kb.store.location}
+    if as_json:
+        _print_json(summary)
+        return
+    from rich.table import Table
+
+    table = Table("source", "title", "chunks", "hash")
+    for row in rows:
+        table.add_row(row["source"], row["title"], str(row["chunks"]), row["hash"])
+    Console().print(table)
+    err.print(f"fingerprint {summary['fingerprint']} · {summary['location']}")
+
+
+@app.command()
+@user_errors
+def search(
+    query: str,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many chunks.")] = 4,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    source: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
+) -> None:
+    """Show the chunks hybrid retrieval ranks highest for QUERY."""
+    from assistant.retrieve import search as hybrid_search
+
+    kb = _knowledge_base()
+    kb.require_documents()
+    hits = hybrid_search(kb, query, k, source).hits
+    if as_json:
+        _print_json([hit.model_dump() for hit in hits])
+        return
+    out = Console()
+    for rank, hit in enumerate(hits, start=1):
+        dense = f"{hit.dense_score:.3f}" if hit.dense_score is not None else "-"
+        lexical = f"{hit.lexical_score:.3f}" if hit.lexical_score is not None else "-"
+        out.print(f"[bold]{rank}. {hit.source}[/] · {hit.section} · chars {hit.start}-{hit.end}", highlight=False)
+        out.print(f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f}", style="dim")
+        out.print(f"   {hit.text}\n", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,120 @@
+"""A BM25 index over the visible chunks, persisted beside the store and rebuilt on change.
+
+Chroma's own sparse index is not available locally, so the lexical side lives here; in server
+mode every process rebuilds it from the shared server's collection.
+"""
+
+import json
+import re
+import shutil
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
+def split_terms(text: str) -> list[str]:
+    """Words and whole numbers ("2,500" -> "2500", "42.8" stays one term)."""
+    return _TOKEN.findall(_THOUSANDS.sub("", text.lower()))
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+class LexicalIndex:
+    """BM25 over chunk ids; ``search`` returns (chunk id, score) pairs."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.fingerprint = ""
+        self._ids: list[str] = []
+        self._sources: list[str] = []
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def _new_tokenizer(self) -> Any:
+        from bm25s.tokenization import Tokenizer
+
+        return Tokenizer(lower=True, splitter=split_terms, stopwords="english", stemmer=_stemmer())
+
+    def build(self, fingerprint: str, rows: Iterable[tuple[str, str, str]]) -> None:
+        """Index (chunk id, source, text) rows and persist the index under ``directory``."""
+        import bm25s
+
+        ids, sources, texts = [], [], []
+        for chunk_id, source, text in rows:
+            ids.append(chunk_id)
+            sources.append(source)
+            texts.append(text)
+        tokenizer = self._new_tokenizer()
+        model = None
+        if texts:
+            tokens = tokenizer.tokenize(texts, show_progress=False, return_as="tuple")
+            model = bm25s.BM25()
+            model.index(tokens, show_progress=False)
+        with self._lock:
+            self._ids, self._sources, self._model, self._tokenizer = ids, sources, model, tokenizer
+            self.fingerprint = fingerprint
+        self._save()
+
+    def _save(self) -> None:
+        tmp = self.directory.with_name(self.directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._model is not None:
+            self._model.save(str(tmp / "bm25"), show_progress=False)
+            self._tokenizer.save_vocab(str(tmp / "bm25"))
+        meta = {"fingerprint": self.fingerprint, "ids": self._ids, "sources": self._sources}
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        # Swap in the finished index whole, so a reader never sees half of one.
+        old = self.directory.with_name(self.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            self.directory.rename(old)
+        tmp.rename(self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def load(self) -> bool:
+        """Load the persisted index; False when there is none or it cannot be read."""
+        import bm25s
+
+        try:
+            meta = json.loads((self.directory / "meta.json").read_text(encoding="utf-8"))
+            model, tokenizer = None, self._new_tokenizer()
+            if meta["ids"]:
+                model = bm25s.BM25.load(str(self.directory / "bm25"), show_progress=False)
+                tokenizer.load_vocab(str(self.directory / "bm25"))
+        except (OSError, ValueError, KeyError):
+            return False
+        with self._lock:
+            self._ids, self._sources = meta["ids"], meta["sources"]
+            self._model, self._tokenizer = model, tokenizer
+            self.fingerprint = meta["fingerprint"]
+        return True
+
+    def search(self, query: str, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+        with self._lock:
+            model, tokenizer, ids, doc_sources = self._model, self._tokenizer, self._ids, self._sources
+        if model is None:
+            return []
+        token_ids = tokenizer.tokenize([query], update_vocab=False, show_progress=False)
+        if not token_ids or not token_ids[0]:
+            return []
+        scores = model.get_scores(tokenizer.decode(token_ids)[0])
+        if sources:
+            allowed = set(sources)
+            scores = np.where([s in allowed for s in doc_sources], scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        return [(ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def __len__(self) -> int:
+        return len(self._ids)

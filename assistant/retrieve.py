@@ -1,0 +1,110 @@
+"""Hybrid retrieval: dense sentence matches and BM25 over chunks, fused by reciprocal rank."""
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.knowledge import KnowledgeBase
+from assistant.types import Hit
+
+RRF_K = 60
+CANDIDATES = 40
+
+
+@dataclass
+class Retrieval:
+    """Ranked hits plus what the answer step reuses: the query vector and sentence scores."""
+
+    hits: list[Hit]
+    query_vector: np.ndarray
+    sentence_similarity: dict[tuple[str, int], float] = field(default_factory=dict)
+
+
+def search(
+    kb: KnowledgeBase, query: str, k: int, sources: Sequence[str] | None = None
+) -> Retrieval:
+    kb.refresh()
+    query_vector = np.asarray(kb.embeddings.embed_query(query), dtype=np.float32)
+    wanted = list(sources) if sources else None
+    pool = max(CANDIDATES, 4 * k)
+    dense: dict[str, float] = {}
+    sentence_similarity: dict[tuple[str, int], float] = {}
+    for match in kb.store.nearest_sentences(query_vector, pool * 2, wanted):
+        if not kb.is_active_chunk(match.chunk_id):
+            continue
+        sentence_similarity[(match.chunk_id, match.start)] = match.similarity
+        dense[match.chunk_id] = max(dense.get(match.chunk_id, -1.0), match.similarity)
+    lexical = {
+        chunk_id: score
+        for chunk_id, score in kb.lexical.search(query, pool, wanted)
+        if kb.is_active_chunk(chunk_id)
+    }
+    fused = _reciprocal_rank_fusion([_ranked(dense), _ranked(lexical)])
+    ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
+    rows = kb.store.get_chunks(ranked[: 2 * k])
+    hits: list[Hit] = []
+    seen_texts: set[str] = set()
+    for chunk_id in ranked[: 2 * k]:
+        row = rows.get(chunk_id)
+        key = re.sub(r"\s+", " ", row["text"]).strip().lower() if row else ""
+        if row is None or key in seen_texts:
+            continue
+        seen_texts.add(key)
+        hits.append(_hit(row, dense.get(chunk_id), lexical.get(chunk_id), fused[chunk_id]))
+        if len(hits) == k:
+            break
+    return Retrieval(hits, query_vector, sentence_similarity)
+
+
+def _ranked(scores: dict[str, float]) -> list[str]:
+    return sorted(scores, key=lambda chunk_id: -scores[chunk_id])
+
+
+def _reciprocal_rank_fusion(rankings: list[list[str]]) -> dict[str, float]:
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+    return fused
+
+
+def _hit(row: dict[str, Any], dense: float | None, lexical: float | None, fused: float) -> Hit:
+    metadata = row["metadata"]
+    return Hit(
+        chunk_id=row["id"],
+        text=row["text"],
+        source=metadata["source"],
+        title=metadata["title"],
+        section=metadata["section"],
+        chunk_index=metadata["chunk_index"],
+        start=metadata["start"],
+        end=metadata["end"],
+        sentences=[tuple(span) for span in json.loads(metadata["sentences"])],
+        dense_score=dense,
+        lexical_score=lexical,
+        fused_score=fused,
+    )
+
+
+class HybridRetriever(BaseRetriever):
+    """The same search as a LangChain retriever, for chains and tools built on LangChain."""
+
+    knowledge: Any
+    k: int = 4
+    sources: list[str] | None = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        result = search(self.knowledge, query, self.k, self.sources)
+        return [
+            Document(page_content=hit.text, id=hit.chunk_id, metadata=hit.model_dump(exclude={"text"}))
+            for hit in result.hits
+        ]

@@ -1,0 +1,91 @@
+"""The data that crosses module boundaries; pydantic so every value serialises to JSON."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+VerificationStatus = Literal["verified", "partially_verified", "unverified", "abstained"]
+
+
+class Hit(BaseModel):
+    """One retrieved chunk with the scores that ranked it."""
+
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    section: str
+    chunk_index: int
+    start: int = Field(description="Offset of the chunk in the document's normalised text.")
+    end: int
+    sentences: list[tuple[int, int]] = Field(
+        default_factory=list, description="Sentence spans relative to the chunk text."
+    )
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    fused_score: float = 0.0
+
+
+class Citation(BaseModel):
+    """What an inline marker ``[n]`` points at."""
+
+    n: int
+    source: str
+    title: str
+    section: str
+    quote: str = Field(description="The cited sentence or sentences, verbatim from the source.")
+    chunk_text: str
+    start: int = Field(description="Offset of the quote in the document's normalised text.")
+    end: int
+    chunk_id: str
+    chunk_start: int = Field(description="Offset of the chunk in the document's normalised text.")
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    fused_score: float = 0.0
+
+
+class SentenceCheck(BaseModel):
+    """Whether one sentence of the answer is backed by the passages it cites."""
+
+    sentence: str
+    citations: list[int]
+    supported: bool
+    reason: str = ""
+
+
+class Verification(BaseModel):
+    status: VerificationStatus
+    sentences: list[SentenceCheck] = Field(default_factory=list)
+    unsupported_numbers: list[str] = Field(default_factory=list)
+    removed_citations: list[int] = Field(
+        default_factory=list, description="Markers that pointed at no source and were dropped."
+    )
+    repaired: bool = False
+
+
+class Stamp(BaseModel):
+    """What produced an answer, so a result can be reproduced and compared."""
+
+    corpus_fingerprint: str
+    embedding_model: str
+    answer_mode: str
+    prompt_version: str
+    package_version: str
+
+
+class Answer(BaseModel):
+    question: str
+    standalone_question: str
+    answer: str
+    abstained: bool
+    mode: str
+    citations: list[Citation]
+    verification: Verification
+    stamp: Stamp
+    notice: str = Field(default="", description="Something the user should know, e.g. a fallback.")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
