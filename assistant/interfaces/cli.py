@@ -150,5 +150,65 @@ def search(
         out.print(f"   {hit.text}\n", highlight=False)
 
 
+def _ready_knowledge_base() -> Any:
+    """The knowledge base, ingesting the knowledge dir first when the store is empty."""
+    from assistant.ingest import sync
+
+    kb = _knowledge_base()
+    if not kb.manifest():
+        err.print(f"The store is empty; ingesting {kb.settings.knowledge_dir}/ first.")
+        with _progress("Ingesting") as progress:
+            report = sync(kb, None, progress)
+        for skipped in report.skipped:
+            err.print(f"[yellow]skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
+    return kb
+
+
+def print_answer(answer: Any, out: Console, streamed: bool) -> None:
+    """The answer (unless already streamed), its verification, and a numbered source list."""
+    if not streamed:
+        out.print(answer.answer, highlight=False, markup=False)
+    if answer.notice:
+        out.print(f"[yellow]note: {answer.notice}[/]", highlight=False)
+    for check in answer.verification.sentences:
+        if not check.supported:
+            out.print(f"[red]unverified:[/] {check.sentence} ({check.reason})", highlight=False)
+    if answer.citations:
+        out.print()
+    for c in answer.citations:
+        out.print(f"[bold][{c.n}][/] {c.source} · {c.section}", highlight=False)
+        out.print(f"    “{c.quote}”", highlight=False, markup=False)
+    out.print(f"[dim]{answer.mode} · {answer.verification.status}[/]")
+
+
+@app.command()
+@user_errors
+def ask(
+    question: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Chunks to retrieve.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
+) -> None:
+    """Answer QUESTION from the knowledge base, with citations."""
+    from assistant.answer.core import ask_stream
+    from assistant.types import Answer
+
+    kb = _ready_knowledge_base()
+    out = Console(highlight=False)
+    streamed = False
+    for event in ask_stream(question, knowledge=kb, k=k, sources=source):
+        if isinstance(event, Answer):
+            if as_json:
+                sys.stdout.write(event.model_dump_json(indent=2) + "\n")
+            else:
+                if streamed:
+                    sys.stdout.write("\n")
+                print_answer(event, out, streamed)
+        elif not as_json and event:
+            sys.stdout.write(event)
+            sys.stdout.flush()
+            streamed = True
+
+
 def main() -> None:
     app()

@@ -1,0 +1,122 @@
+"""``ask``: condense -> retrieve -> answer -> verify -> Answer. Every interface calls this."""
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant import __version__
+from assistant.answer import extractive
+from assistant.answer.condense import condense
+from assistant.answer.draft import Draft
+from assistant.config import Settings
+from assistant.errors import InvalidQuestionError
+from assistant.knowledge import KnowledgeBase
+from assistant.retrieve import search
+from assistant.types import Answer, Stamp, Turn
+from assistant.verify import verify
+
+EXTRACTIVE_VERSION = "extractive/1"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+HistoryLike = Sequence[Turn | dict[str, str]]
+
+
+def clean_question(question: str, limit: int) -> str:
+    """Strip control characters; refuse empty and over-long questions with a clear message."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError("The question must be text.")
+    cleaned = " ".join(_CONTROL.sub(" ", question).split())
+    if not cleaned:
+        raise InvalidQuestionError("The question is empty: type a question about the documents.")
+    if len(cleaned) > limit:
+        raise InvalidQuestionError(
+            f"The question is {len(cleaned):,} characters long; the limit is {limit:,} "
+            "(ASSISTANT_MAX_QUESTION_CHARS). Ask something shorter."
+        )
+    return cleaned
+
+
+def _turns(history: HistoryLike, limit: int) -> list[Turn]:
+    turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history]
+    return [Turn(role=t.role, content=t.content[:limit]) for t in turns[-10:]]
+
+
+def ask(
+    question: str,
+    *,
+    history: HistoryLike = (),
+    settings: Settings | None = None,
+    knowledge: KnowledgeBase | None = None,
+    chat_model: Any = None,
+    k: int | None = None,
+    sources: Sequence[str] | None = None,
+) -> Answer:
+    """Answer a question from the knowledge base, with citations and verification."""
+    answer: Answer | None = None
+    for event in ask_stream(
+        question, history=history, settings=settings, knowledge=knowledge,
+        chat_model=chat_model, k=k, sources=sources,
+    ):
+        if isinstance(event, Answer):
+            answer = event
+    assert answer is not None
+    return answer
+
+
+def ask_stream(
+    question: str,
+    *,
+    history: HistoryLike = (),
+    settings: Settings | None = None,
+    knowledge: KnowledgeBase | None = None,
+    chat_model: Any = None,
+    k: int | None = None,
+    sources: Sequence[str] | None = None,
+) -> Iterator[str | Answer]:
+    """Yield pieces of answer text as they are produced, then the finished ``Answer``."""
+    settings = settings or (knowledge.settings if knowledge else Settings())
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    cleaned = clean_question(question, settings.max_question_chars)
+    turns = _turns(history, settings.max_question_chars)
+    kb = knowledge or KnowledgeBase(settings)
+    kb.require_documents()
+    standalone = condense(cleaned, turns)
+    timings["condense"] = _ms(started)
+    mark = time.perf_counter()
+    retrieval = search(kb, standalone, k or settings.top_k, sources)
+    timings["retrieve"] = _ms(mark)
+    mark = time.perf_counter()
+    draft = extractive.answer(kb, standalone, retrieval, settings.max_answer_chars)
+    yield draft.text
+    timings["answer"] = _ms(mark)
+    yield _finish(kb, cleaned, standalone, draft, timings, started)
+
+
+def _finish(
+    kb: KnowledgeBase, question: str, standalone: str, draft: Draft,
+    timings: dict[str, float], started: float,
+) -> Answer:
+    mark = time.perf_counter()
+    verification = verify(draft.text, draft.citations, draft.abstained)
+    verification.removed_citations = draft.removed_citations
+    verification.repaired = draft.repaired
+    timings["verify"] = _ms(mark)
+    timings["total"] = _ms(started)
+    stamp = Stamp(
+        corpus_fingerprint=kb.lexical.fingerprint,
+        embedding_model=kb.embedding_model,
+        answer_mode=draft.mode,
+        prompt_version=EXTRACTIVE_VERSION,
+        package_version=__version__,
+    )
+    return Answer(
+        question=question, standalone_question=standalone, answer=draft.text,
+        abstained=draft.abstained, mode=draft.mode, citations=draft.citations,
+        verification=verification, stamp=stamp, notice=draft.notice, timings_ms=timings,
+    )
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

@@ -1,0 +1,41 @@
+"""What an answer step hands back before verification, and the shared refusal wording."""
+
+from dataclasses import dataclass, field
+
+from assistant.types import Citation, Hit
+
+REFUSAL = "The sources do not answer this question."
+
+
+@dataclass
+class Draft:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    mode: str
+    notice: str = ""
+    repaired: bool = False
+    removed_citations: list[int] = field(default_factory=list)
+
+
+def citation(n: int, hit: Hit, spans: list[tuple[int, int]]) -> Citation:
+    """Cite sentences of a hit by their spans (relative to the chunk)."""
+    from assistant.chunking import drop_footnote_marks
+
+    spans = sorted(spans)
+    quote = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)
+    return Citation(
+        n=n,
+        source=hit.source,
+        title=hit.title,
+        section=hit.section,
+        quote=quote,
+        chunk_text=hit.text,
+        start=hit.start + spans[0][0],
+        end=hit.start + spans[-1][1],
+        chunk_id=hit.chunk_id,
+        chunk_start=hit.start,
+        dense_score=hit.dense_score,
+        lexical_score=hit.lexical_score,
+        fused_score=hit.fused_score,
+    )
