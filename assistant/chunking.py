@@ -8,6 +8,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from langchain_core.documents import Document
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from assistant.loaders import LoadedDocument
@@ -40,7 +41,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def drop_footnote_marks(sentence: str) -> str:
-    """"economy,1 fueled" -> "economy, fueled": footnote digits are not part of the claim."""
+    """ "economy,1 fueled" -> "economy, fueled": footnote digits are not part of the claim."""
     return _FOOTNOTE.sub("", sentence)
 
 
@@ -80,7 +81,7 @@ def chunk_document(doc: LoadedDocument, min_chars: int, max_chars: int) -> list[
     for section in doc.sections:
         first, last = section.paragraphs[0][0], section.paragraphs[-1][1]
         body = doc.text[first:last]
-        for piece in _merge_small(splitter.create_documents([body]), body, min_chars, max_chars):
+        for piece in _merge_small(splitter.create_documents([body]), min_chars, max_chars):
             start, end = first + piece[0], first + piece[1]
             text = doc.text[start:end]
             chunks.append(
@@ -99,17 +100,17 @@ def chunk_document(doc: LoadedDocument, min_chars: int, max_chars: int) -> list[
     return chunks
 
 
-def _merge_small(
-    pieces: list, body: str, min_chars: int, max_chars: int  # type: ignore[type-arg]
-) -> list[tuple[int, int]]:
-    """Spans of the splitter's pieces; a piece under ``min_chars`` joins its neighbour if it fits."""
+def _merge_small(pieces: list[Document], min_chars: int, max_chars: int) -> list[tuple[int, int]]:
+    """Spans of the splitter's pieces; a small piece joins its neighbour when both fit."""
     spans: list[tuple[int, int]] = []
     for piece in pieces:
         start = int(piece.metadata["start_index"])
-        span = (start, start + len(piece.page_content))
-        if spans and (spans[-1][1] - spans[-1][0] < min_chars or span[1] - span[0] < min_chars):
-            if span[1] - spans[-1][0] <= max_chars:
-                spans[-1] = (spans[-1][0], span[1])
-                continue
-        spans.append(span)
+        content = piece.page_content
+        start += len(content) - len(content.lstrip())
+        span = (start, start + len(content.strip()))
+        small = spans and min(spans[-1][1] - spans[-1][0], span[1] - span[0]) < min_chars
+        if small and span[1] - spans[-1][0] <= max_chars:
+            spans[-1] = (spans[-1][0], span[1])
+        else:
+            spans.append(span)
     return spans

@@ -60,6 +60,35 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the model.")
     llm_timeout: float = Field(30.0, gt=0, description="Seconds per model request.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries on timeout, 429 and 5xx.")
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        description="Base URL of the Slack Web API, for a proxy or a local test server.",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "ASSISTANT_SLACK_BOT_TOKEN"),
+        description="The Slack app's Bot User OAuth Token, xoxb-... (SLACK_BOT_TOKEN).",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "ASSISTANT_SLACK_SIGNING_SECRET"),
+        description="Checks that HTTP events come from Slack; not needed in Socket Mode "
+        "(SLACK_SIGNING_SECRET).",
+    )
+    slack_app_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "ASSISTANT_SLACK_APP_TOKEN"),
+        description="App-level token, xapp-...; when set the bot connects by Socket Mode "
+        "instead of serving HTTP (SLACK_APP_TOKEN).",
+    )
+    slack_questions_per_minute: int = Field(
+        6, ge=1, le=1000,
+        description="Questions one Slack user may ask per minute; more get a polite reply to wait.",
+    )
+    web_concurrency: int = Field(
+        8, ge=1, le=64,
+        description="Answers the web page computes at once; further requests wait in its queue.",
+    )
 
     def llm_enabled(self) -> bool:
         """Generation is on when any of the model settings is given."""

@@ -109,10 +109,10 @@ class MiniLMEmbeddings(Embeddings):
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()  # type: ignore[no-any-return]
+        return self.embed_array(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()  # type: ignore[no-any-return]
+        return self.embed_array([text])[0].tolist()
 
 
 def embedding_model_id(embeddings: Embeddings) -> str:

@@ -65,7 +65,9 @@ class FeedbackStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailableError(f"Cannot open the feedback store {self.path}: {exc}") from exc
+            raise StoreUnavailableError(
+                f"Cannot open the feedback store {self.path}: {exc}"
+            ) from exc
         try:
             with db:
                 yield db
@@ -98,7 +100,10 @@ class FeedbackStore:
             return int(cursor.lastrowid or 0)
 
     def records(self, rating: Rating | None = None) -> list[FeedbackRecord]:
-        query = "SELECT id, created_at, interface, rating, comment, question, answer, citations, stamp, user FROM feedback"
+        query = (
+            "SELECT id, created_at, interface, rating, comment, question, answer, citations, "
+            "stamp, user FROM feedback"
+        )
         params: tuple[str, ...] = ()
         if rating:
             query += " WHERE rating = ?"
@@ -107,8 +112,16 @@ class FeedbackStore:
             rows = db.execute(query + " ORDER BY id", params).fetchall()
         return [
             FeedbackRecord(
-                id=r[0], created_at=r[1], interface=r[2], rating=r[3], comment=r[4],
-                question=r[5], answer=r[6], citations=json.loads(r[7]), stamp=json.loads(r[8]), user=r[9],
+                id=r[0],
+                created_at=r[1],
+                interface=r[2],
+                rating=r[3],
+                comment=r[4],
+                question=r[5],
+                answer=r[6],
+                citations=json.loads(r[7]),
+                stamp=json.loads(r[8]),
+                user=r[9],
             )
             for r in rows
         ]

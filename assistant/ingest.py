@@ -66,7 +66,9 @@ def discover(root: Path) -> Iterator[Path]:
             yield path
 
 
-def _document_rows(chunks: list[Chunk], content_hash: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+def _document_rows(
+    chunks: list[Chunk], content_hash: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     chunk_rows, sentence_rows, sentence_texts = [], [], []
     for chunk in chunks:
         chunk_rows.append(
@@ -154,7 +156,9 @@ def _sync_file(
 ) -> None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         allowed = ", ".join(SUPPORTED_SUFFIXES)
-        report.skipped.append(Skipped(path=source, reason=f"unsupported file type; allowed: {allowed}"))
+        report.skipped.append(
+            Skipped(path=source, reason=f"unsupported file type; allowed: {allowed}")
+        )
         return
     try:
         if path.stat().st_size > kb.settings.max_file_bytes:
@@ -169,11 +173,15 @@ def _sync_file(
     except DocumentError as exc:
         report.skipped.append(Skipped(path=source, reason=str(exc)))
         return
-    if known and known.content_hash == hashlib.sha256(data).hexdigest() and known.chunker == kb.chunker:
+    if (
+        known
+        and known.content_hash == hashlib.sha256(data).hexdigest()
+        and known.chunker == kb.chunker
+    ):
         report.unchanged.append(source)
         return
     try:
-        record, chunk_count, sentence_count = ingest_bytes(kb, data, source)
+        _, chunk_count, sentence_count = ingest_bytes(kb, data, source)
     except DocumentError as exc:
         report.skipped.append(Skipped(path=source, reason=str(exc).removeprefix(f"{source}: ")))
         return

@@ -24,11 +24,12 @@ class KnowledgeBase:
         settings: Settings,
         embeddings: Embeddings | None = None,
         store: ChromaStore | None = None,
+        rebuild: bool = False,
     ) -> None:
         self.settings = settings
         self.embeddings = embeddings or build_embeddings(settings)
         self.embedding_model = embedding_model_id(self.embeddings)
-        self.store = store or ChromaStore(settings, self.embedding_model)
+        self.store = store or ChromaStore(settings, self.embedding_model, rebuild)
         self.lexical = LexicalIndex(self._lexical_dir())
         self._manifest: dict[str, DocumentRecord] = {}
         self._active_prefixes: frozenset[str] = frozenset()
@@ -36,9 +37,11 @@ class KnowledgeBase:
         self._lock = threading.Lock()
 
     def _lexical_dir(self) -> Path:
-        where = self.settings.chroma_host or "local"
-        key = f"{self.settings.collection}-{where}-{self.settings.chroma_port if where != 'local' else ''}"
-        return self.settings.data_dir / "lexical" / key.strip("-")
+        settings = self.settings
+        where = (
+            f"{settings.chroma_host}-{settings.chroma_port}" if settings.chroma_host else "local"
+        )
+        return settings.data_dir / "lexical" / f"{settings.collection}-{where}"
 
     @property
     def chunker(self) -> str:
@@ -49,7 +52,9 @@ class KnowledgeBase:
         return f"{self.embedding_model}|{self.chunker}"
 
     def fingerprint(self, manifest: dict[str, DocumentRecord] | None = None) -> str:
-        return corpus_fingerprint(self.store.manifest() if manifest is None else manifest, self.config_id)
+        return corpus_fingerprint(
+            self.store.manifest() if manifest is None else manifest, self.config_id
+        )
 
     def manifest(self) -> dict[str, DocumentRecord]:
         self.refresh()

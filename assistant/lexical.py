@@ -101,9 +101,16 @@ class LexicalIndex:
             self.fingerprint = meta["fingerprint"]
         return True
 
-    def search(self, query: str, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, sources: list[str] | None = None
+    ) -> list[tuple[str, float]]:
         with self._lock:
-            model, tokenizer, ids, doc_sources = self._model, self._tokenizer, self._ids, self._sources
+            model, tokenizer, ids, doc_sources = (
+                self._model,
+                self._tokenizer,
+                self._ids,
+                self._sources,
+            )
         if model is None:
             return []
         token_ids = tokenizer.tokenize([query], update_vocab=False, show_progress=False)

@@ -134,7 +134,7 @@ def blocks_from_html(data: bytes, source: str) -> list[Block]:
     for element in soup.find_all(_HTML_BLOCKS):
         if element.find_parent(_HTML_BLOCKS):
             continue
-        text = element.get_text(" ", strip=True)
+        text = element.get_text()
         if element.name.startswith("h"):
             if text != title:
                 blocks.append(Block("heading", text, int(element.name[1])))
@@ -160,7 +160,9 @@ def blocks_from_pdf(data: bytes, source: str, max_pages: int) -> list[Block]:
         for number, page in enumerate(reader.pages, start=1):
             text = page.extract_text() or ""
             blocks.append(Block("heading", f"Page {number}", 2))
-            blocks.extend(Block("paragraph", p.replace("\n", " ")) for p in re.split(r"\n\s*\n", text))
+            blocks.extend(
+                Block("paragraph", p.replace("\n", " ")) for p in re.split(r"\n\s*\n", text)
+            )
         return blocks
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__}: {exc}).") from exc

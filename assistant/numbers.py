@@ -8,24 +8,57 @@ import re
 from dataclasses import dataclass
 
 _SCALES = {
-    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
-    "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "tr": 1e12,
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+    "tr": 1e12,
 }
 _CURRENCIES = {
-    "us$": "USD", "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
-    "yuan": "CNY", "rmb": "CNY", "cny": "CNY", "¥": "CNY", "renminbi": "CNY",
-    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP",
+    "us$": "USD",
+    "$": "USD",
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "yuan": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "¥": "CNY",
+    "renminbi": "CNY",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
 }
 _ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
 }
 _FIGURE = re.compile(
     r"(?P<currency>US\$|\$|€|£|¥|\bRMB\s?|\bUSD\s?|\bCNY\s?)?"
     r"(?<![\w.,])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d,]*\d)"
     r"(?P<ordinal>st|nd|rd|th)?"
     r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn|tn|[kmb])\b)?"
-    r"(?:\s?(?P<unit>%|percent(?:age points?)?|per cent|yuan|renminbi|dollars?|euros?|usd|rmb|cny))?",
+    r"(?:\s?(?P<unit>%|percent(?:age points?)?|per cent|yuan|renminbi|dollars?|euros?"
+    r"|usd|rmb|cny))?",
     re.IGNORECASE,
 )
 _ORDINAL_WORD = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
@@ -60,7 +93,12 @@ def _kind(match: re.Match[str], value: float) -> tuple[str, str]:
         return "money", currency
     if match["ordinal"]:
         return "ordinal", ""
-    if not match["scale"] and value.is_integer() and 1800 <= value <= 2100 and "," not in match["value"]:
+    if (
+        not match["scale"]
+        and value.is_integer()
+        and 1800 <= value <= 2100
+        and "," not in match["value"]
+    ):
         return "year", ""
     return "number", ""
 
@@ -85,12 +123,12 @@ def extract_figures(text: str) -> list[Figure]:
 
 
 def _is_footnote(text: str, match: re.Match[str]) -> bool:
-    """"economy,1 fueled" and "(DDT).2 In": a digit glued to punctuation after a word."""
+    """ "economy,1 fueled" and "(DDT).2 In": a digit glued to punctuation after a word."""
     start = match.start("value")
     return (
         start >= 2
         and text[start - 1] in ",."
-        and (text[start - 2].isalpha() or text[start - 2] in ")”\"")
+        and (text[start - 2].isalpha() or text[start - 2] in ')”"')
         and len(match["value"]) <= 2
         and not match["unit"]
         and not match["scale"]

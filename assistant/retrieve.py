@@ -105,6 +105,8 @@ class HybridRetriever(BaseRetriever):
     ) -> list[Document]:
         result = search(self.knowledge, query, self.k, self.sources)
         return [
-            Document(page_content=hit.text, id=hit.chunk_id, metadata=hit.model_dump(exclude={"text"}))
+            Document(
+                page_content=hit.text, id=hit.chunk_id, metadata=hit.model_dump(exclude={"text"})
+            )
             for hit in result.hits
         ]

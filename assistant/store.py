@@ -84,13 +84,18 @@ class ChromaStore:
     """Chunks, sentences and the document manifest of one knowledge base."""
 
     @_guard
-    def __init__(self, settings: Settings, embedding_model: str) -> None:
+    def __init__(self, settings: Settings, embedding_model: str, rebuild: bool = False) -> None:
         self.location = describe_location(settings)
         self.embedding_model = embedding_model
         self._client = _client(settings)
         self._names = {
             kind: f"{settings.collection}_{kind}" for kind in ("sentences", "chunks", "documents")
         }
+        if rebuild:
+            existing = {c.name for c in self._client.list_collections()}
+            for name in self._names.values():
+                if name in existing:
+                    self._client.delete_collection(name)
         self._open()
 
     def _open(self) -> None:
@@ -115,14 +120,6 @@ class ChromaStore:
         self.documents = collections["documents"]
 
     @_guard
-    def reset(self) -> None:
-        """Drop everything, e.g. to re-embed with another model."""
-        for name in self._names.values():
-            if name in {c.name for c in self._client.list_collections()}:
-                self._client.delete_collection(name)
-        self._open()
-
-    @_guard
     def manifest(self) -> dict[str, DocumentRecord]:
         rows = self.documents.get(include=["metadatas"])
         return {
@@ -131,7 +128,7 @@ class ChromaStore:
                 title=str(m["title"]),
                 content_hash=str(m["content_hash"]),
                 chunker=str(m["chunker"]),
-                chunk_count=int(m["chunk_count"]),  # type: ignore[arg-type]
+                chunk_count=int(m["chunk_count"]),
             )
             for m in rows["metadatas"] or []
         }
@@ -242,8 +239,8 @@ class ChromaStore:
             include=["metadatas", "distances"],
         )
         return [
-            SentenceMatch(str(m["chunk_id"]), int(m["start"]), int(m["end"]), 1.0 - float(d))  # type: ignore[arg-type]
-            for m, d in zip(rows["metadatas"][0], rows["distances"][0], strict=True)  # type: ignore[index]
+            SentenceMatch(str(m["chunk_id"]), int(m["start"]), int(m["end"]), 1.0 - float(d))
+            for m, d in zip(rows["metadatas"][0], rows["distances"][0], strict=True)
         ]
 
     @_guard
@@ -267,8 +264,8 @@ class ChromaStore:
             where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings", "metadatas"]
         )
         return {
-            (str(m["chunk_id"]), int(m["start"])): np.asarray(v, dtype=np.float32)  # type: ignore[arg-type]
-            for m, v in zip(rows["metadatas"] or [], rows["embeddings"], strict=True)  # type: ignore[arg-type]
+            (str(m["chunk_id"]), int(m["start"])): np.asarray(v, dtype=np.float32)
+            for m, v in zip(rows["metadatas"] or [], rows["embeddings"], strict=True)
         }
 
     @_guard

@@ -33,17 +33,26 @@ def _check_sentence(sentence: str, cited: list[Citation]) -> tuple[SentenceCheck
     missing_figures = unsupported(extract_figures(claim), extract_figures(evidence))
     numbers = [f.text for f in missing_figures]
     if not cited:
-        return SentenceCheck(sentence=claim, citations=markers, supported=False, reason="no citation"), numbers
+        return SentenceCheck(
+            sentence=claim, citations=markers, supported=False, reason="no citation"
+        ), numbers
     if numbers:
         reason = "figures not in the cited passages: " + ", ".join(numbers)
-        return SentenceCheck(sentence=claim, citations=markers, supported=False, reason=reason), numbers
+        return SentenceCheck(
+            sentence=claim, citations=markers, supported=False, reason=reason
+        ), numbers
     terms = key_terms(claim)
     backed = stems_of(evidence)
     share = sum(t in backed for t in terms) / len(terms) if terms else 1.0
     if share < MIN_TERM_SUPPORT:
         reason = f"only {share:.0%} of its key words appear in the cited passages"
-        return SentenceCheck(sentence=claim, citations=markers, supported=False, reason=reason), numbers
+        return SentenceCheck(
+            sentence=claim, citations=markers, supported=False, reason=reason
+        ), numbers
     return SentenceCheck(sentence=claim, citations=markers, supported=True), numbers
+
+
+_LEADING_MARKERS = re.compile(r"^((?:\[\d+\]\s*)+)")
 
 
 def answer_sentences(text: str) -> list[str]:
@@ -51,9 +60,11 @@ def answer_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for start, end in sentence_spans(text):
         piece = text[start:end]
-        if sentences and not MARKER.sub("", piece).strip():
-            sentences[-1] += " " + piece
-        else:
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and sentences:
+            sentences[-1] += " " + leading.group(1).strip()
+            piece = piece[leading.end() :]
+        if piece.strip():
             sentences.append(piece)
     return sentences
 

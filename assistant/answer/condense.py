@@ -30,5 +30,9 @@ def condense(question: str, history: Sequence[Turn]) -> str:
         return question
     if years_in(question) and years_in(previous) and len(key_terms(question)) <= 1:
         year = " and ".join(str(y) for y in sorted(years_in(question)))
-        return _YEAR.sub(year, previous, count=1) if len(years_in(previous)) == 1 else f"{previous} {question}"
+        return (
+            _YEAR.sub(year, previous, count=1)
+            if len(years_in(previous)) == 1
+            else f"{previous} {question}"
+        )
     return f"{previous.rstrip()} {question.strip()}"

@@ -39,7 +39,10 @@ def candidates(kb: KnowledgeBase, retrieval: Retrieval, needs: QuestionNeeds) ->
     missing = [
         hit.chunk_id
         for hit in retrieval.hits
-        if any((hit.chunk_id, hit.start + a) not in retrieval.sentence_similarity for a, _ in hit.sentences)
+        if any(
+            (hit.chunk_id, hit.start + a) not in retrieval.sentence_similarity
+            for a, _ in hit.sentences
+        )
     ]
     vectors = kb.store.sentence_vectors(missing)
     terms = set(needs.terms)
@@ -71,14 +74,19 @@ def _meets(candidate: Candidate, needs: QuestionNeeds) -> bool:
 def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
     """Abstain, saying what the sources do give when they hold something close."""
     missing_entities = [
-        e for e in needs.entities if not any(mentions(f"{c.hit.title} {c.hit.text}", e) for c in pool)
+        e
+        for e in needs.entities
+        if not any(mentions(f"{c.hit.title} {c.hit.text}", e) for c in pool)
     ]
     if missing_entities:
         names = " or ".join(missing_entities)
         return Draft(f"{REFUSAL} They do not mention {names}.", [], True, MODE)
     if needs.years:
         close = [
-            c for c in pool[:6] if years_in(c.text) and c.similarity >= MIN_SIMILARITY
+            c
+            for c in pool[:6]
+            if years_in(c.text)
+            and c.similarity >= MIN_SIMILARITY
             and all(mentions(c.hit.text, e) for e in needs.entities)
         ]
         if close:
@@ -95,7 +103,7 @@ def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
 def answer(kb: KnowledgeBase, question: str, retrieval: Retrieval, max_chars: int) -> Draft:
     needs = analyse(question)
     pool = candidates(kb, retrieval, needs)
-    if not pool or pool[0].similarity < MIN_SIMILARITY and pool[0].coverage < 0.5:
+    if not pool or (pool[0].similarity < MIN_SIMILARITY and pool[0].coverage < 0.5):
         return Draft(REFUSAL, [], True, MODE)
     eligible = [c for c in pool if _meets(c, needs)]
     if not eligible:
@@ -141,4 +149,3 @@ def _compose(chosen: list[Candidate]) -> Draft:
         parts.append(f"{candidate.text} [{n}]")
     citations = [citation(numbers[c], hits[c], spans[c]) for c in numbers]
     return Draft(" ".join(parts), citations, False, MODE)
-

@@ -47,10 +47,10 @@ def _settings() -> Any:
         raise ConfigurationError(f"Invalid settings: {problems}") from None
 
 
-def _knowledge_base() -> Any:
+def _knowledge_base(rebuild: bool = False) -> Any:
     from assistant.knowledge import KnowledgeBase
 
-    return KnowledgeBase(_settings())
+    return KnowledgeBase(_settings(), rebuild=rebuild)
 
 
 @contextmanager
@@ -83,9 +83,7 @@ def ingest(
     """Add new documents, replace changed ones, remove vanished ones."""
     from assistant.ingest import sync
 
-    kb = _knowledge_base()
-    if rebuild:
-        kb.store.reset()
+    kb = _knowledge_base(rebuild)
     with _progress("Ingesting") as progress:
         report = sync(kb, paths or None, progress)
     if as_json:
@@ -150,18 +148,46 @@ def search(
         out.print(f"   {hit.text}\n", highlight=False)
 
 
-def _ready_knowledge_base() -> Any:
-    """The knowledge base, ingesting the knowledge dir first when the store is empty."""
+def _ready_knowledge_base(follow_files: bool = False) -> Any:
+    """The knowledge base, ingesting the knowledge dir first when the store is empty, or
+    (``follow_files``) when the files no longer match what the store was built from."""
     from assistant.ingest import sync
 
     kb = _knowledge_base()
-    if not kb.manifest():
-        err.print(f"The store is empty; ingesting {kb.settings.knowledge_dir}/ first.")
+    reason = _ingest_reason(kb, follow_files)
+    if reason:
+        err.print(f"{reason}; ingesting {kb.settings.knowledge_dir}/ first.")
         with _progress("Ingesting") as progress:
             report = sync(kb, None, progress)
         for skipped in report.skipped:
             err.print(f"[yellow]skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
     return kb
+
+
+def _ingest_reason(kb: Any, follow_files: bool) -> str:
+    if not kb.manifest():
+        return "The store is empty"
+    if follow_files and _files_fingerprint(kb) != kb.fingerprint(kb.manifest()):
+        return "The knowledge dir changed since it was indexed"
+    return ""
+
+
+def _files_fingerprint(kb: Any) -> str:
+    """The corpus fingerprint the knowledge dir's files would give once ingested."""
+    import hashlib
+
+    from assistant.ingest import discover
+    from assistant.loaders import SUPPORTED_SUFFIXES
+    from assistant.store import DocumentRecord, corpus_fingerprint
+
+    root = kb.settings.knowledge_dir.resolve()
+    records = {}
+    for path in discover(root) if root.is_dir() else []:
+        if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            source = path.resolve().relative_to(root).as_posix()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            records[source] = DocumentRecord(source, "", digest, kb.chunker, 0)
+    return str(corpus_fingerprint(records, kb.config_id))
 
 
 def print_answer(answer: Any, out: Console, streamed: bool) -> None:
@@ -210,5 +236,109 @@ def ask(
             streamed = True
 
 
+@app.command("slack")
+@user_errors
+def slack_command(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port for Slack events.")] = 3000,
+    host: Annotated[str, typer.Option(help="Interface to listen on in HTTP mode.")] = "0.0.0.0",
+) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --port."""
+    from assistant.interfaces import slack
+
+    slack.credentials(_settings())
+    kb = _ready_knowledge_base()
+    try:
+        slack.run(kb.settings, kb, host=host, port=port, announce=err.print)
+    except KeyboardInterrupt:
+        err.print("Stopped.")
+
+
+@app.command("eval")
+@user_errors
+def eval_command(
+    fixtures: Annotated[list[Path] | None, typer.Option(help="Fixture files or folders (default: the bundled ones).")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report here.")] = None,
+    html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
+    baseline: Annotated[Path | None, typer.Option(help="Baseline to gate against (default: evals/baseline.json).")] = None,
+    update_baseline: Annotated[bool, typer.Option(help="Write this run's results as the baseline.")] = False,
+    repeat: Annotated[int, typer.Option(min=1, help="Runs per case; the gate uses the majority.")] = 1,
+) -> None:
+    """Run the eval fixtures through `ask`, report per tag, and fail on regressions."""
+    from evals.console import progress_bars, show
+    from evals.runner import EvalOptions, evaluate
+
+    options = EvalOptions(
+        fixtures=fixtures or [], json_path=json_path, html_path=html_path, baseline_path=baseline,
+        update_baseline=update_baseline, repeat=repeat, settings=_settings(),
+    )
+    with progress_bars(err) as (synced, evaluated):
+        outcome = evaluate(options, synced, evaluated)
+    show(outcome, Console(highlight=False))
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+@user_errors
+def chat(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the page.")] = 7860,
+) -> None:
+    """Serve the chat page: cited answers, their sources, feedback, and the knowledge tab."""
+    from assistant.interfaces import web
+
+    kb = _ready_knowledge_base(follow_files=True)
+    err.print(f"Opening the page on http://{host}:{port} (Ctrl+C stops it).", highlight=False)
+    web.serve(kb, host, port)
+
+
+feedback_app = typer.Typer(no_args_is_help=True, help="Ratings given to answers.")
+app.add_typer(feedback_app, name="feedback")
+FIXTURE_HEADER = """\
+# Draft eval cases from thumbs-down feedback. Complete each one: add expect/cite entries, or set
+# answerable: false if the sources really do not answer it; then move it into evals/fixtures/.
+"""
+
+
+@feedback_app.command("export")
+@user_errors
+def feedback_export(
+    as_fixtures: Annotated[Path, typer.Option(
+        "--as-fixtures", help="YAML file to write the thumbs-down answers to, as draft eval cases.",
+    )],
+) -> None:
+    """Write the thumbs-down answers as draft eval fixtures, ready to be completed."""
+    import yaml
+
+    from assistant.feedback import FeedbackStore
+
+    records = FeedbackStore.in_data_dir(_settings().data_dir).records("down")
+    cases = [_draft_case(record) for record in records]
+    text = yaml.safe_dump({"cases": cases}, sort_keys=False, allow_unicode=True, width=100)
+    try:
+        as_fixtures.parent.mkdir(parents=True, exist_ok=True)
+        as_fixtures.write_text(FIXTURE_HEADER + text, encoding="utf-8")
+    except OSError as exc:
+        raise AssistantError(f"Cannot write {as_fixtures}: {exc.strerror}.") from None
+    err.print(f"Wrote {len(cases)} draft case(s) to {as_fixtures}.", highlight=False)
+
+
+def _draft_case(record: Any) -> dict[str, Any]:
+    comment = record.comment or "(no comment)"
+    return {
+        "id": f"feedback-{record.id}",
+        "question": record.question,
+        "expect": [],
+        "cite": [],
+        "answerable": True,
+        "tags": ["feedback"],
+        "notes": f"Comment: {comment}\nAnswer given ({record.interface}, {record.created_at}): "
+        f"{record.answer}",
+    }
+
+
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
