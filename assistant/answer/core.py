@@ -6,13 +6,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant import __version__
-from assistant.answer import extractive
+from assistant.answer import extractive, llm
 from assistant.answer.condense import condense
 from assistant.answer.draft import Draft
 from assistant.config import Settings
-from assistant.errors import InvalidQuestionError
+from assistant.errors import InvalidQuestionError, ModelUnavailableError
 from assistant.knowledge import KnowledgeBase
-from assistant.retrieve import search
+from assistant.retrieve import Retrieval, search
 from assistant.types import Answer, Stamp, Turn
 from assistant.verify import verify
 
@@ -74,7 +74,11 @@ def ask_stream(
     k: int | None = None,
     sources: Sequence[str] | None = None,
 ) -> Iterator[str | Answer]:
-    """Yield pieces of answer text as they are produced, then the finished ``Answer``."""
+    """Yield pieces of answer text as they are produced, then the finished ``Answer``.
+
+    The pieces are a preview; the ``Answer`` is what was checked (a repaired or fallback answer
+    replaces what was streamed).
+    """
     settings = settings or (knowledge.settings if knowledge else Settings())
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -82,16 +86,59 @@ def ask_stream(
     turns = _turns(history, settings.max_question_chars)
     kb = knowledge or KnowledgeBase(settings)
     kb.require_documents()
-    standalone = condense(cleaned, turns)
+    model = chat_model if chat_model is not None else _configured_model(settings)
+    standalone, notice = condense(cleaned, turns), ""
+    if model is not None and turns:
+        try:
+            standalone = llm.condense(model, cleaned, turns)
+        except ModelUnavailableError as exc:
+            model, notice = None, _unavailable(exc)
     timings["condense"] = _ms(started)
     mark = time.perf_counter()
     retrieval = search(kb, standalone, k or settings.top_k, sources)
     timings["retrieve"] = _ms(mark)
     mark = time.perf_counter()
-    draft = extractive.answer(kb, standalone, retrieval, settings.max_answer_chars)
-    yield draft.text
+    draft: Draft | None = None
+    for event in _answer(kb, settings, model, standalone, retrieval, notice):
+        if isinstance(event, Draft):
+            draft = event
+        else:
+            yield event
+    assert draft is not None
     timings["answer"] = _ms(mark)
     yield _finish(kb, cleaned, standalone, draft, timings, started)
+
+
+def _configured_model(settings: Settings) -> Any:
+    if not settings.llm_enabled():
+        return None
+    from assistant.models import build_chat_model
+
+    return build_chat_model(settings)
+
+
+def _unavailable(exc: ModelUnavailableError) -> str:
+    return f"The model was unavailable ({exc}), so this answer quotes the sources instead."
+
+
+def _answer(
+    kb: KnowledgeBase, settings: Settings, model: Any, question: str, retrieval: Retrieval,
+    notice: str,
+) -> Iterator[str | Draft]:
+    """The model's answer when there is a model; the extractive one otherwise or if it fails."""
+    shown = False
+    if model is not None:
+        try:
+            for event in llm.answer(model, question, retrieval.hits):
+                shown = shown or isinstance(event, str)
+                yield event
+            return
+        except ModelUnavailableError as exc:
+            notice = _unavailable(exc)
+    draft = extractive.answer(kb, question, retrieval, settings.max_answer_chars)
+    draft.notice = notice
+    yield ("\n\n" if shown else "") + draft.text
+    yield draft
 
 
 def _finish(
@@ -108,7 +155,7 @@ def _finish(
         corpus_fingerprint=kb.lexical.fingerprint,
         embedding_model=kb.embedding_model,
         answer_mode=draft.mode,
-        prompt_version=EXTRACTIVE_VERSION,
+        prompt_version=draft.prompt_version or EXTRACTIVE_VERSION,
         package_version=__version__,
     )
     return Answer(

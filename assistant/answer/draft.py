@@ -16,6 +16,7 @@ class Draft:
     notice: str = ""
     repaired: bool = False
     removed_citations: list[int] = field(default_factory=list)
+    prompt_version: str = ""
 
 
 def citation(n: int, hit: Hit, spans: list[tuple[int, int]]) -> Citation:

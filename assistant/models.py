@@ -1,0 +1,142 @@
+"""The only module that builds OpenAI clients: the chat model and OpenAI-compatible embeddings.
+
+``langchain_openai`` and ``openai`` are imported inside the functions that need them, so the
+offline mode never pays for them. Retries with backoff on timeouts, 429 and 5xx are the openai
+client's own (``max_retries``); each request is bounded by ``timeout``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+from pydantic import SecretStr
+
+from assistant.errors import AssistantError, ConfigurationError, ModelUnavailableError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.config import Settings
+
+DEFAULT_CHAT_MODEL = "gpt-4o-mini"
+# Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the openai client requires one.
+LOCAL_SERVER_KEY = "not-needed"
+
+
+def chat_model_name(settings: "Settings") -> str:
+    return settings.chat_model or DEFAULT_CHAT_MODEL
+
+
+def model_name_of(model: Any) -> str:
+    """The name a chat model reports, for ``Answer.mode``; fakes fall back to their class name."""
+    for attribute in ("model_name", "model"):
+        name = getattr(model, attribute, None)
+        if isinstance(name, str) and name:
+            return name
+    return type(model).__name__
+
+
+def _api_key(settings: "Settings") -> SecretStr:
+    if settings.openai_api_key and settings.openai_api_key.get_secret_value().strip():
+        return settings.openai_api_key
+    if settings.openai_base_url:
+        return SecretStr(LOCAL_SERVER_KEY)
+    raise ConfigurationError(
+        "A chat model is configured but OPENAI_API_KEY is not set. Set OPENAI_API_KEY for "
+        "OpenAI, or OPENAI_BASE_URL for a local OpenAI-compatible server (Ollama, vLLM, "
+        "llama.cpp); unset ASSISTANT_CHAT_MODEL for offline extractive answers."
+    )
+
+
+def build_chat_model(settings: "Settings") -> "BaseChatModel":
+    """``ChatOpenAI`` for OpenAI or any OpenAI-compatible server named by OPENAI_BASE_URL."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=chat_model_name(settings),
+        api_key=_api_key(settings),
+        base_url=settings.openai_base_url,
+        temperature=settings.temperature,
+        timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+class OpenAICompatibleEmbeddings(Embeddings):
+    """``OpenAIEmbeddings`` with the identity the store records (``openai:<model>``)."""
+
+    def __init__(self, client: Embeddings, model: str) -> None:
+        self.client = client
+        self.model_id = f"openai:{model}"
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        with translated_errors(self.model_id):
+            return self.client.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        with translated_errors(self.model_id):
+            return self.client.embed_query(text)
+
+
+def build_openai_embeddings(settings: "Settings") -> OpenAICompatibleEmbeddings:
+    """Embeddings from ``ASSISTANT_EMBEDDING_MODEL=openai:<model>``."""
+    from langchain_openai import OpenAIEmbeddings
+
+    model = settings.embedding_model.removeprefix("openai:").strip()
+    if not model:
+        raise ConfigurationError(
+            "ASSISTANT_EMBEDDING_MODEL is 'openai:' without a model name; use e.g. "
+            "openai:text-embedding-3-small, or 'local' for the bundled model."
+        )
+    client = OpenAIEmbeddings(
+        model=model,
+        openai_api_key=_api_key(settings),
+        openai_api_base=settings.openai_base_url,
+        request_timeout=settings.llm_timeout,
+        max_retries=settings.llm_max_retries,
+        chunk_size=settings.embed_batch_size,
+        # Token-length checks need tiktoken files, which are downloaded at run time; chunks are
+        # far below any embedding model's context, so plain text is sent.
+        check_embedding_ctx_length=False,
+    )
+    return OpenAICompatibleEmbeddings(client, model)
+
+
+@contextmanager
+def translated_errors(model: str) -> Iterator[None]:
+    """Turn the openai client's errors (after its own retries) into errors a user can act on."""
+    try:
+        yield
+    except AssistantError:
+        raise
+    except Exception as exc:
+        error = _translate(exc, model)
+        if error is None:
+            raise
+        # The original may quote the key or the request; the translated message says enough.
+        raise error from None
+
+
+def _translate(exc: Exception, model: str) -> AssistantError | None:
+    if not type(exc).__module__.startswith(("openai", "httpx", "httpcore")):
+        return None
+    import openai
+
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return ConfigurationError(
+            f"The model server rejected the API key ({exc.status_code}): check OPENAI_API_KEY "
+            "(and OPENAI_BASE_URL if you use another server)."
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return ConfigurationError(
+            f"The model server does not know the model '{model}' (404): check "
+            "ASSISTANT_CHAT_MODEL or ASSISTANT_EMBEDDING_MODEL, and OPENAI_BASE_URL."
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return ModelUnavailableError(f"the server answered {exc.status_code}")
+    if isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__:
+        return ModelUnavailableError("the request timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return ModelUnavailableError("the server could not be reached")
+    return ModelUnavailableError(f"{type(exc).__name__}")
