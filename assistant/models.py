@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_CHAT_MODEL = "gpt-4o-mini"
 # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the openai client requires one.
 LOCAL_SERVER_KEY = "not-needed"
+_TRANSPORT_MODULES = ("httpx", "httpx2", "httpcore")
 
 
 def chat_model_name(settings: "Settings") -> str:
@@ -119,10 +120,14 @@ def translated_errors(model: str) -> Iterator[None]:
 
 
 def _translate(exc: Exception, model: str) -> AssistantError | None:
-    if not type(exc).__module__.startswith(("openai", "httpx", "httpcore")):
-        return None
+    if type(exc).__module__.split(".")[0] in _TRANSPORT_MODULES:
+        # A stream cut mid-way surfaces as the HTTP library's own error, not the client's.
+        reason = "the request timed out" if "Timeout" in type(exc).__name__ else type(exc).__name__
+        return ModelUnavailableError(reason)
     import openai
 
+    if not isinstance(exc, openai.OpenAIError):
+        return None
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return ConfigurationError(
             f"The model server rejected the API key ({exc.status_code}): check OPENAI_API_KEY "
@@ -135,8 +140,8 @@ def _translate(exc: Exception, model: str) -> AssistantError | None:
         )
     if isinstance(exc, openai.APIStatusError):
         return ModelUnavailableError(f"the server answered {exc.status_code}")
-    if isinstance(exc, openai.APITimeoutError) or "Timeout" in type(exc).__name__:
+    if isinstance(exc, openai.APITimeoutError):
         return ModelUnavailableError("the request timed out")
     if isinstance(exc, openai.APIConnectionError):
         return ModelUnavailableError("the server could not be reached")
-    return ModelUnavailableError(f"{type(exc).__name__}")
+    return ModelUnavailableError(type(exc).__name__)
