@@ -1,0 +1,1 @@
+"""The eval suite: fact fixtures run through ``assistant.ask``, scored, reported and gated."""

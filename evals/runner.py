@@ -1,0 +1,112 @@
+"""An eval run: load fixtures, bring the knowledge base up to date, run, score, report, gate."""
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.ingest import IngestReport
+from evals.cases import FixtureError, fixture_files, load_cases
+from evals.gate import (
+    BASELINE_PATH,
+    Baseline,
+    GateResult,
+    check,
+    load_baseline,
+    new_baseline,
+    save_baseline,
+)
+from evals.metrics import summarise
+from evals.report import RESULTS_DIR, build_report, history, save_run, write_html, write_json
+from evals.runs import Progress, prepare_knowledge, run_cases
+
+
+@dataclass
+class EvalOptions:
+    fixtures: list[Path] = field(default_factory=list)
+    json_path: Path | None = None
+    html_path: Path | None = None
+    baseline_path: Path | None = None
+    update_baseline: bool = False
+    repeat: int = 1
+    results_dir: Path | None = None  # default: evals/results/
+    settings: Settings | None = None
+
+
+@dataclass
+class EvalOutcome:
+    report: dict[str, Any]
+    gate: GateResult
+    ingest: IngestReport
+    html_path: Path
+    run_path: Path
+    baseline_written: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """A run that writes the baseline accepts what it found."""
+        return 0 if self.baseline_written else self.gate.exit_code
+
+
+def baseline_for(options: EvalOptions) -> tuple[Path | None, Baseline | None]:
+    """The named baseline; else the bundled one, which only fits the bundled fixtures."""
+    if options.baseline_path:
+        if not options.baseline_path.exists() and options.update_baseline:
+            return options.baseline_path, None
+        return options.baseline_path, load_baseline(options.baseline_path)
+    if options.fixtures:
+        if options.update_baseline:
+            raise FixtureError(
+                "With your own --fixtures, name the baseline to write with --baseline PATH."
+            )
+        return None, None
+    return BASELINE_PATH, load_baseline(BASELINE_PATH) if BASELINE_PATH.exists() else None
+
+
+def write_reports(report: dict[str, Any], options: EvalOptions) -> tuple[Path, Path]:
+    """Keep the run for the trend, then write the JSON (if asked) and the HTML report."""
+    results_dir = options.results_dir or RESULTS_DIR
+    run_path = save_run(report, results_dir)
+    if options.json_path:
+        write_json(report, options.json_path)
+    html_path = options.html_path or results_dir / "latest.html"
+    write_html(report, html_path, history(results_dir))
+    return run_path, html_path
+
+
+def evaluate(
+    options: EvalOptions,
+    ingest_progress: Progress | None = None,
+    case_progress: Progress | None = None,
+) -> EvalOutcome:
+    """Run the suite; fixture and baseline files are checked before anything is ingested."""
+    if options.repeat < 1:
+        raise FixtureError(f"--repeat must be at least 1, not {options.repeat}.")
+    cases = load_cases(options.fixtures)
+    baseline_path, baseline = baseline_for(options)
+    settings = options.settings or Settings.model_validate({})
+    started_at, clock = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
+    kb, ingest = prepare_knowledge(settings, ingest_progress)
+    results, stamp = run_cases(cases, kb, repeat=options.repeat, progress=case_progress)
+    summary = summarise(results)
+    fingerprint = kb.fingerprint()
+    gate = check(results, summary, fingerprint, stamp, baseline, baseline_path)
+    run = {
+        "started_at": started_at,
+        "duration_s": round(time.perf_counter() - clock, 1),
+        "repeat": options.repeat,
+        "k": settings.top_k,
+        "fixtures": [str(path) for path in fixture_files(options.fixtures)],
+        "knowledge_dir": str(settings.knowledge_dir),
+        "corpus_fingerprint": fingerprint,
+        "stamp": stamp.model_dump() if stamp else None,
+    }
+    report = build_report(run, summary, gate.model_dump(), [r.model_dump() for r in results])
+    run_path, html_path = write_reports(report, options)
+    outcome = EvalOutcome(report, gate, ingest, html_path, run_path)
+    if options.update_baseline and baseline_path:
+        save_baseline(new_baseline(results, summary, fingerprint, stamp, baseline), baseline_path)
+        outcome.baseline_written = baseline_path
+    return outcome
