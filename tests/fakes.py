@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,166 @@ class KeywordHashEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._vector(text).tolist()
+
+
+class FakeSlackWebAPI:
+    """Slack's Web API on 127.0.0.1: keeps each channel's messages, records every call, and can
+    answer a method with HTTP 429 (Retry-After) or an API error, as Slack does."""
+
+    BOT_USER_ID = "UBOT"
+    BOT_ID = "BBOT"
+    TEAM_ID = "T0001"
+
+    def __init__(self, token: str) -> None:
+        import threading
+        from decimal import Decimal
+        from http.server import ThreadingHTTPServer
+
+        self.token = token
+        self.calls: list[dict[str, Any]] = []
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self._rate_limited: set[str] = set()
+        self._errors: dict[str, str] = {}
+        self._clock = Decimal("1700000000.000100")
+        self._changed = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _slack_handler(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}/api/"
+
+    def __enter__(self) -> "FakeSlackWebAPI":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def rate_limit_next(self, method: str) -> None:
+        """The next call of ``method`` gets 429 with ``Retry-After: 0``."""
+        self._rate_limited.add(method)
+
+    def fail(self, method: str, error: str) -> None:
+        """Every call of ``method`` answers ``{"ok": false, "error": error}``."""
+        self._errors[method] = error
+
+    def add_message(
+        self, channel: str, user: str, text: str, thread_ts: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """A message as Slack stores it, with a timestamp later than every earlier one."""
+        with self._changed:
+            self._clock += 1
+            message = {"type": "message", "ts": str(self._clock), "user": user, "text": text}
+            message.update(extra)
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self.messages.setdefault(channel, []).append(message)
+            return message
+
+    def calls_to(self, method: str, status: int = 200) -> list[dict[str, Any]]:
+        return [c["params"] for c in self.calls if c["method"] == method and c["status"] == status]
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        return [
+            m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts
+        ]
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 60) -> None:
+        """Block until ``condition()`` holds; a safety net against hanging, not a timing check."""
+        with self._changed:
+            if not self._changed.wait_for(condition, timeout):
+                raise AssertionError(f"Slack never saw what the test waited for: {self.calls}")
+
+    def handle(self, method: str, params: dict[str, Any], token: str) -> tuple[int, dict[str, Any]]:
+        with self._changed:
+            status, body = self._respond(method, params, token)
+            self.calls.append({"method": method, "params": params, "status": status})
+            self._changed.notify_all()
+            return status, body
+
+    def _respond(
+        self, method: str, params: dict[str, Any], token: str
+    ) -> tuple[int, dict[str, Any]]:
+        if method in self._rate_limited:
+            self._rate_limited.discard(method)
+            return 429, {"ok": False, "error": "ratelimited"}
+        if token != self.token:
+            return 200, {"ok": False, "error": "invalid_auth"}
+        if method in self._errors:
+            return 200, {"ok": False, "error": self._errors[method]}
+        answer = getattr(self, "_" + method.replace(".", "_"), None)
+        return 200, answer(params) if answer else {"ok": False, "error": "unknown_method"}
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True, "url": "https://fake.example/", "team": "Fake", "user": "assistant",
+            "team_id": self.TEAM_ID, "user_id": self.BOT_USER_ID, "bot_id": self.BOT_ID,
+        }
+
+    def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        fields = {k: params[k] for k in ("blocks", "thread_ts") if k in params}
+        self._clock += 1
+        message = {
+            "type": "message", "ts": str(self._clock), "user": self.BOT_USER_ID,
+            "bot_id": self.BOT_ID, "text": params.get("text", ""), **fields,
+        }
+        self.messages.setdefault(params["channel"], []).append(message)
+        return {"ok": True, "channel": params["channel"], "ts": message["ts"], "message": message}
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        for message in self.messages.get(params["channel"], []):
+            if message["ts"] == params["ts"] and message.get("bot_id") == self.BOT_ID:
+                message.update(text=params.get("text", ""), blocks=params.get("blocks", []))
+                return {"ok": True, "channel": params["channel"], "ts": params["ts"]}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._clock += 1
+        return {"ok": True, "message_ts": str(self._clock)}
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        thread = self.thread(params["channel"], params["ts"])
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        return {"ok": True, "messages": thread, "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
+
+
+def _slack_handler(api: FakeSlackWebAPI) -> type:
+    import json
+    from http.server import BaseHTTPRequestHandler
+    from urllib.parse import parse_qsl, urlsplit
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            params: dict[str, Any] = dict(parse_qsl(url.query))
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            if "json" in (self.headers.get("Content-Type") or ""):
+                params.update(json.loads(raw or "{}"))
+            else:
+                params.update(parse_qsl(raw))
+            if isinstance(params.get("blocks"), str):
+                params["blocks"] = json.loads(params["blocks"])
+            token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            status, body = api.handle(url.path.rsplit("/", 1)[-1], params, token)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            if status == 429:
+                self.send_header("Retry-After", "0")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the test reads ``api.calls`` instead."""
+
+    return Handler
 
 
 class Stall:
