@@ -256,12 +256,24 @@ def slack_command(
 @app.command("eval")
 @user_errors
 def eval_command(
-    fixtures: Annotated[list[Path] | None, typer.Option(help="Fixture files or folders (default: the bundled ones).")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report here.")] = None,
-    html_path: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
-    baseline: Annotated[Path | None, typer.Option(help="Baseline to gate against (default: evals/baseline.json).")] = None,
-    update_baseline: Annotated[bool, typer.Option(help="Write this run's results as the baseline.")] = False,
-    repeat: Annotated[int, typer.Option(min=1, help="Runs per case; the gate uses the majority.")] = 1,
+    fixtures: Annotated[
+        list[Path] | None, typer.Option(help="Fixture files or folders (default: the bundled).")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the JSON report here.")
+    ] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write the HTML report here.")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Baseline to gate against (default: evals/baseline.json).")
+    ] = None,
+    update_baseline: Annotated[
+        bool, typer.Option(help="Write this run's results as the baseline.")
+    ] = False,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Runs per case; the gate uses the majority.")
+    ] = 1,
 ) -> None:
     """Run the eval fixtures through `ask`, report per tag, and fail on regressions."""
     from evals.console import progress_bars, show
