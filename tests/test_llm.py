@@ -206,6 +206,7 @@ def test_a_figure_still_wrong_after_repair_is_flagged(kb: KnowledgeBase) -> None
     assert answer.verification.repaired
     assert answer.verification.unsupported_numbers == ["48.2 percent"]
     assert answer.verification.status == "unverified"
+    assert "even after asking the model to correct them: 48.2 percent" in answer.notice
     [check] = answer.verification.sentences
     assert not check.supported and "48.2 percent" in check.reason
 
@@ -324,3 +325,34 @@ def test_no_retrieved_chunks_means_no_model_call() -> None:
 def test_an_empty_reply_abstains_with_a_notice(kb: KnowledgeBase) -> None:
     answer = ask(GDP_QUESTION, knowledge=kb, chat_model=scripted(" \n "))
     assert answer.abstained and answer.answer == REFUSAL and "empty" in answer.notice
+
+
+# The command line ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("second", "shown"),
+    [
+        (f"{GDP_CLAIM} [{{n}}].", ["Checked answer:", f"{GDP_CLAIM} [1].", "it was corrected"]),
+        ("It made up 48.2 percent [{n}].", ["unverified: It made up 48.2 percent.", "percent)"]),
+    ],
+)
+def test_assistant_ask_streams_and_shows_the_checked_answer(
+    bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, second: str, shown: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.interfaces.cli import app
+
+    n = source_of(bundled_kb, GDP_QUESTION, "42.8 percent")
+    first = f"It made up 48.2 percent [{n}]."
+    model = scripted(first, second.format(n=n))
+    monkeypatch.setattr("assistant.answer.core._configured_model", lambda settings: model)
+    monkeypatch.setenv("ASSISTANT_KNOWLEDGE_DIR", str(bundled_kb.settings.knowledge_dir))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(bundled_kb.settings.data_dir))
+    result = CliRunner().invoke(app, ["ask", GDP_QUESTION], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("It made up 48.2 percent [1].\n")
+    for text in shown:
+        assert text in result.output
+    assert "llm:GenericFakeChatModel" in result.output

@@ -214,7 +214,12 @@ def _notice(draft: Draft) -> str:
         markers = ", ".join(f"[{n}]" for n in draft.removed_citations)
         notes.append(f"Removed citations of sources that do not exist: {markers}.")
     if draft.repaired:
-        notes.append("The model's first answer had figures the sources lack; it was corrected.")
+        left = verify(draft.text, draft.citations, draft.abstained).unsupported_numbers
+        notes.append(
+            f"Figures not found in the sources, even after asking the model to correct them: "
+            f"{', '.join(left)}." if left
+            else "The model's first answer had figures the sources lack; it was corrected."
+        )
     return " ".join(notes)
 
 

@@ -221,19 +221,23 @@ def ask(
 
     kb = _ready_knowledge_base()
     out = Console(highlight=False)
-    streamed = False
+    streamed = ""
     for event in ask_stream(question, knowledge=kb, k=k, sources=source):
         if isinstance(event, Answer):
             if as_json:
                 sys.stdout.write(event.model_dump_json(indent=2) + "\n")
-            else:
-                if streamed:
-                    sys.stdout.write("\n")
-                print_answer(event, out, streamed)
+                continue
+            shown = streamed.strip() == event.answer
+            if streamed:
+                sys.stdout.write("\n")
+            if streamed and not shown:
+                # A repaired or fallback answer replaces what was streamed; show the checked one.
+                out.print("[bold]Checked answer:[/]")
+            print_answer(event, out, shown)
         elif not as_json and event:
             sys.stdout.write(event)
             sys.stdout.flush()
-            streamed = True
+            streamed += event
 
 
 @app.command("slack")
