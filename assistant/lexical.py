@@ -123,5 +123,11 @@ class LexicalIndex:
         top = np.argsort(-scores)[:k]
         return [(ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def knows(self, term: str) -> bool:
+        """Whether a stemmed term occurs anywhere in the indexed chunks."""
+        with self._lock:
+            tokenizer = self._tokenizer
+        return tokenizer is not None and term in tokenizer.get_vocab_dict()
+
     def __len__(self) -> int:
         return len(self._ids)

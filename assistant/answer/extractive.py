@@ -5,10 +5,11 @@ question (a year, a name, a quantity) is met by no retrieved sentence, the answe
 names the nearest thing the sources do say.
 """
 
+import math
 from dataclasses import dataclass
 
 from assistant.answer.draft import REFUSAL, Draft, citation
-from assistant.answer.question import QuestionNeeds, analyse, mentions, stems_of
+from assistant.answer.question import QuestionNeeds, analyse, mentions, mentions_words, stems_of
 from assistant.chunking import drop_footnote_marks
 from assistant.knowledge import KnowledgeBase
 from assistant.numbers import extract_figures, years_in
@@ -18,8 +19,9 @@ from assistant.types import Hit
 MODE = "extractive"
 MIN_SIMILARITY = 0.30
 MIN_RELEVANCE = 0.42
-TERM_WEIGHT = 0.35
+TERM_WEIGHT = 0.5
 RANK_WEIGHT = 0.04
+ENTITY_WEIGHT = 0.15
 FOLLOWER_RATIO = 0.85
 
 
@@ -34,6 +36,12 @@ class Candidate:
     rank: int
 
 
+def _term_weights(terms: list[str], contexts: list[set[str]]) -> dict[str, float]:
+    """Rarer terms among the candidate sentences weigh more (a local inverse document frequency)."""
+    total = len(contexts)
+    return {t: math.log(1 + total / (1 + sum(t in c for c in contexts))) for t in terms}
+
+
 def candidates(kb: KnowledgeBase, retrieval: Retrieval, needs: QuestionNeeds) -> list[Candidate]:
     """Every sentence of the retrieved chunks, scored against the question."""
     missing = [
@@ -45,8 +53,7 @@ def candidates(kb: KnowledgeBase, retrieval: Retrieval, needs: QuestionNeeds) ->
         )
     ]
     vectors = kb.store.sentence_vectors(missing)
-    terms = set(needs.terms)
-    found: list[Candidate] = []
+    rows: list[tuple[int, Hit, tuple[int, int], str, float, set[str]]] = []
     for rank, hit in enumerate(retrieval.hits):
         for a, b in hit.sentences:
             key = (hit.chunk_id, hit.start + a)
@@ -55,39 +62,39 @@ def candidates(kb: KnowledgeBase, retrieval: Retrieval, needs: QuestionNeeds) ->
                 vector = vectors.get(key)
                 similarity = float(vector @ retrieval.query_vector) if vector is not None else 0.0
             text = drop_footnote_marks(hit.text[a:b])
-            context = stems_of(f"{hit.title} {hit.section} {text}")
-            coverage = len(terms & context) / len(terms) if terms else 0.0
-            score = similarity + TERM_WEIGHT * coverage - RANK_WEIGHT * rank
-            found.append(Candidate(hit, (a, b), text, similarity, coverage, score, rank))
+            rows.append((rank, hit, (a, b), text, similarity, stems_of(f"{hit.section} {text}")))
+    weights = _term_weights(needs.terms, [row[5] for row in rows])
+    weight_total = sum(weights.values()) or 1.0
+    found: list[Candidate] = []
+    for rank, hit, span, text, similarity, context in rows:
+        coverage = sum(w for t, w in weights.items() if t in context) / weight_total
+        named = sum(
+            1.0 if mentions(text, e) else 0.5 if mentions(hit.text, e) else 0.0
+            for e in needs.entities
+        ) / max(1, len(needs.entities))
+        score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named - RANK_WEIGHT * rank
+        found.append(Candidate(hit, span, text, similarity, coverage, score, rank))
     return sorted(found, key=lambda c: -c.score)
 
 
 def _meets(candidate: Candidate, needs: QuestionNeeds) -> bool:
-    if needs.years and not needs.years <= years_in(candidate.text):
+    figures = extract_figures(candidate.text)
+    if needs.years and not needs.years <= {int(f.value) for f in figures if f.kind == "year"}:
         return False
-    context = f"{candidate.hit.title} {candidate.hit.section} {candidate.hit.text}"
-    if not all(mentions(context, entity) for entity in needs.entities):
+    if needs.wants_year and not any(f.kind == "year" for f in figures):
         return False
-    return not needs.wants_quantity or bool(extract_figures(candidate.text))
+    return not needs.wants_quantity or any(f.kind != "year" for f in figures)
 
 
 def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
     """Abstain, saying what the sources do give when they hold something close."""
-    missing_entities = [
-        e
-        for e in needs.entities
-        if not any(mentions(f"{c.hit.title} {c.hit.text}", e) for c in pool)
-    ]
-    if missing_entities:
-        names = " or ".join(missing_entities)
-        return Draft(f"{REFUSAL} They do not mention {names}.", [], True, MODE)
     if needs.years:
         close = [
             c
             for c in pool[:6]
             if years_in(c.text)
             and c.similarity >= MIN_SIMILARITY
-            and all(mentions(c.hit.text, e) for e in needs.entities)
+            and all(mentions_words(c.hit.text, e) for e in needs.entities)
         ]
         if close:
             best = close[0]
@@ -100,19 +107,29 @@ def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
     return Draft(REFUSAL, [], True, MODE)
 
 
+def _absent_entities(pool: list[Candidate], needs: QuestionNeeds) -> list[str]:
+    """Names in the question that no retrieved passage mentions."""
+    texts = {c.hit.chunk_id: f"{c.hit.title} {c.hit.text}" for c in pool}
+    return [e for e in needs.entities if not any(mentions_words(t, e) for t in texts.values())]
+
+
 def answer(kb: KnowledgeBase, question: str, retrieval: Retrieval, max_chars: int) -> Draft:
     needs = analyse(question)
     pool = candidates(kb, retrieval, needs)
     if not pool or (pool[0].similarity < MIN_SIMILARITY and pool[0].coverage < 0.5):
         return Draft(REFUSAL, [], True, MODE)
+    absent = _absent_entities(pool, needs)
+    if absent:
+        return Draft(f"{REFUSAL} They do not mention {' or '.join(absent)}.", [], True, MODE)
+    if needs.measure and not any(kb.lexical.knows(term) for term in needs.measure):
+        return Draft(f"{REFUSAL} They give no figure for {needs.measure_text}.", [], True, MODE)
     eligible = [c for c in pool if _meets(c, needs)]
     if not eligible:
         return _near_miss(pool, needs)
     best = eligible[0]
     if best.similarity + TERM_WEIGHT * best.coverage < MIN_RELEVANCE:
         return Draft(REFUSAL, [], True, MODE)
-    chosen = _with_followers(best, eligible, needs, max_chars)
-    return _compose(chosen)
+    return _compose(_with_followers(best, eligible, needs, max_chars))
 
 
 def _with_followers(

@@ -116,12 +116,47 @@ _NOT_ENTITIES = {
     "hello",
 }
 _QUANTITY = re.compile(
-    r"\b(how (many|much|big|large|high|far)|what (percentage|percent|share|proportion|fraction|"
-    r"portion|number|amount|value|volume|size|level|figure|rank|position)|how did .* rank|"
-    r"what was the (total|value|volume|share|number)|where does .* rank|where did .* rank|"
-    r"which (place|position|rank))\b",
+    r"\b(how (many|much|big|large|high|far)|percentage|proportion|fraction|portion|"
+    r"what (share|number|amount|value|volume|size|level|figure)|rank(s|ed|ing)?|position|"
+    r"which place)\b",
     re.IGNORECASE,
 )
+_MEASURE = re.compile(
+    r"\bhow (?:many|much) ([\w\s-]+?)\s+(?:did|does|do|has|have|had|is|are|was|were|will|can)\b|"
+    r"\bwhat (?:was|is|were|are) (?:the )?(?:[\w.-]+(?:'s|’s) )([\w\s-]+?)"
+    r"(?:\s+(?:in|of|for|by|at)\b|\?|$)",
+    re.IGNORECASE,
+)
+_GENERIC_MEASURES = {
+    "share",
+    "proportion",
+    "percentag",
+    "percent",
+    "fraction",
+    "portion",
+    "part",
+    "number",
+    "amount",
+    "total",
+    "valu",
+    "figur",
+    "size",
+    "level",
+    "count",
+    "volum",
+    "slice",
+    "posit",
+    "rank",
+    "place",
+    "big",
+    "larg",
+    "much",
+    "mani",
+    "year",
+    "time",
+    "date",
+}
+_WHEN = re.compile(r"\b((what|which) year|when)\b", re.IGNORECASE)
 _ENTITY = re.compile(r"\b[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*")
 
 
@@ -154,7 +189,11 @@ def entities_in(question: str) -> list[str]:
     """Capitalised names the answer must be about (not a question's first word)."""
     found: list[str] = []
     for match in _ENTITY.finditer(question):
-        words = [w.strip(".-") for w in match.group(0).split()]
+        words = [
+            w.strip(".-").removesuffix("'s").removesuffix("’s") for w in match.group(0).split()
+        ]
+        if match.start() == len(question) - len(question.lstrip()) and not words[0].isupper():
+            words = words[1:]
         while words and words[0].lower() in _NOT_ENTITIES:
             words = words[1:]
         name = " ".join(words)
@@ -163,13 +202,20 @@ def entities_in(question: str) -> list[str]:
     return found
 
 
+def _word_pattern(word: str) -> str:
+    """A name's word, allowing demonyms and plurals ("China" ~ "Chinese", "MoU" ~ "MoUs")."""
+    return r"\b" + re.escape(word[: max(4, len(word) - 3)] if len(word) > 4 else word) + r"[\w-]*"
+
+
 def mentions(text: str, entity: str) -> bool:
-    """Whether ``text`` names ``entity``, allowing demonyms ("China" ~ "Chinese")."""
-    words = [
-        re.escape(word[: max(4, len(word) - 3)] if len(word) > 4 else word) + r"[\w-]*"
-        for word in entity.split()
-    ]
-    return re.search(r"\b" + r"\s+".join(words), text, re.IGNORECASE) is not None
+    """Whether ``text`` names ``entity`` as a phrase."""
+    pattern = r"[\s’']+(?:s\s+)?".join(_word_pattern(w) for w in entity.split())
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def mentions_words(text: str, entity: str) -> bool:
+    """Whether ``text`` names each word of ``entity`` somewhere (a looser test)."""
+    return all(re.search(_word_pattern(w), text, re.IGNORECASE) for w in entity.split())
 
 
 @dataclass(frozen=True)
@@ -178,6 +224,9 @@ class QuestionNeeds:
     years: set[int] = field(default_factory=set)
     entities: list[str] = field(default_factory=list)
     wants_quantity: bool = False
+    wants_year: bool = False
+    measure: list[str] = field(default_factory=list)
+    measure_text: str = ""
 
 
 def analyse(question: str) -> QuestionNeeds:
@@ -186,4 +235,17 @@ def analyse(question: str) -> QuestionNeeds:
         years=years_in(question),
         entities=entities_in(question),
         wants_quantity=bool(_QUANTITY.search(question)),
+        wants_year=bool(_WHEN.search(question)),
+        **_measure(question),
     )
+
+
+def _measure(question: str) -> dict[str, Any]:
+    """What a quantity question counts or measures ("revenue", "people"), minus generic words."""
+    match = _MEASURE.search(question)
+    if not match:
+        return {}
+    phrase = (match.group(1) or match.group(2) or "").strip()
+    phrase = re.split(r"\s+(?:among|of|in|for|by|at|from|to|with|on|per)\s+", phrase)[0]
+    terms = [t for t in key_terms(phrase) if t not in _GENERIC_MEASURES]
+    return {"measure": terms, "measure_text": phrase}
