@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from assistant.errors import AssistantError, ConfigurationError, ModelUnavailableError
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
+    from langchain_openai import ChatOpenAI
 
     from assistant.config import Settings
 
@@ -50,7 +50,7 @@ def _api_key(settings: "Settings") -> SecretStr:
     )
 
 
-def build_chat_model(settings: "Settings") -> "BaseChatModel":
+def build_chat_model(settings: "Settings") -> "ChatOpenAI":
     """``ChatOpenAI`` for OpenAI or any OpenAI-compatible server named by OPENAI_BASE_URL."""
     from langchain_openai import ChatOpenAI
 

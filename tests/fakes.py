@@ -239,10 +239,13 @@ class FakeOpenAIServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def next_reply(self, body: dict[str, Any], key: str) -> OpenAIReply:
+    def record(self, body: dict[str, Any], key: str) -> None:
         with self._lock:
             self.requests.append(body)
             self.keys.append(key)
+
+    def next_reply(self) -> OpenAIReply:
+        with self._lock:
             return self.script.pop(0) if self.script else self.otherwise
 
 
@@ -292,14 +295,14 @@ def _openai_handler(server: FakeOpenAIServer) -> type:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-            key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            server.record(body, (self.headers.get("Authorization") or "").removeprefix("Bearer "))
             if self.path.endswith("/embeddings"):
                 inputs = [body["input"]] if isinstance(body["input"], str) else body["input"]
                 data = embedding_data(inputs, body.get("encoding_format"))
                 self._json(200, {"object": "list", "data": data, "model": body["model"],
                                  "usage": {"prompt_tokens": 1, "total_tokens": 1}})
                 return
-            reply = server.next_reply(body, key)
+            reply = server.next_reply()
             if isinstance(reply, Stall):
                 if server.stopping.wait(reply.seconds):
                     return

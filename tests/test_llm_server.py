@@ -167,7 +167,8 @@ def test_a_figure_still_unsupported_after_the_repair_is_flagged(
     server.script = [wrong, wrong]
     answer = ask(QUESTION, knowledge=kb, settings=pointed_at(kb, server))
     assert len(server.chat_requests) == 2
-    assert answer.verification.repaired and answer.verification.unsupported_numbers == ["48.2 percent"]
+    assert answer.verification.repaired
+    assert answer.verification.unsupported_numbers == ["48.2 percent"]
     [check] = answer.verification.sentences
     assert not check.supported and "48.2 percent" in check.reason
 
@@ -204,7 +205,8 @@ def test_assistant_ask_json_answers_from_the_model(
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
-    assert answer["mode"] == f"llm:{MODEL}" and answer["stamp"]["embedding_model"] == "openai:fake-embed"
+    assert answer["mode"] == f"llm:{MODEL}"
+    assert answer["stamp"]["embedding_model"] == "openai:fake-embed"
     assert answer["answer"] == "The digital economy was 42.8 percent of GDP in 2023 [1]."
     assert answer["verification"]["removed_citations"] == [9] and len(answer["citations"]) == 1
     assert server.chat_requests[0]["stream"] is True
