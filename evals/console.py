@@ -68,6 +68,8 @@ def metrics_table(summary: dict[str, Any]) -> Table:
 
 def show(outcome: EvalOutcome, out: Console) -> None:
     summary = outcome.report["summary"]
+    for skipped in outcome.ingest.skipped:
+        out.print(f"[yellow]skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
     out.print(metrics_table(summary))
     for case in outcome.report["cases"]:
         if case["runs"]["count"] > 1 and 0 < case["runs"]["passed"] < case["runs"]["count"]:
