@@ -1,0 +1,353 @@
+"""The chat page: Gradio Blocks around ``ask_stream``, the knowledge base and feedback.
+
+The only module that imports gradio, and only inside functions: the import must follow
+``GRADIO_ANALYTICS_ENABLED=False`` (see ``_gradio``), and ``assistant ask`` must not pay for it.
+"""
+
+import os
+import re
+import shutil
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import (
+    AssistantError,
+    ConfigurationError,
+    DocumentError,
+    InvalidQuestionError,
+)
+from assistant.feedback import FeedbackStore, Rating
+from assistant.interfaces import web_render
+from assistant.knowledge import KnowledgeBase
+from assistant.loaders import SUPPORTED_SUFFIXES
+from assistant.types import Answer
+
+if TYPE_CHECKING:
+    import gradio
+
+AskStream = Callable[..., Iterator[str | Answer]]
+Chat = list[dict[str, Any]]
+Answers = dict[int, Answer]
+Progress = Callable[[str, int, int], None]
+_UNSAFE_NAME = re.compile(r"[^\w.\- ()]+")
+EXAMPLES = {
+    "china-digital-trade.md": [
+        "What share of China's GDP was the digital economy in 2023?",
+        "How large was China's cross-border e-commerce trade in 2024?",
+        "What is the Digital Silk Road?",
+        "What does China's digital trade framework aim for by 2029?",
+    ]
+}
+
+
+def _gradio() -> Any:
+    """Gradio, imported with its analytics off (it otherwise calls home at launch)."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    import gradio
+
+    return gradio
+
+
+def safe_file_name(name: str) -> str:
+    """A plain file name for an upload: no directories, no hidden files, an allowed type."""
+    base = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
+    cleaned = _UNSAFE_NAME.sub("-", base).strip(" .-")[-120:]
+    suffix = Path(cleaned).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES or not Path(cleaned).stem.strip(" .-"):
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
+        raise DocumentError(f"“{cleaned or name}” is not a supported file; allowed: {allowed}.")
+    return Path(cleaned).stem + suffix
+
+
+def _default_ask_stream() -> AskStream:
+    from assistant.answer.core import ask_stream
+
+    return ask_stream
+
+
+@dataclass
+class ChatPage:
+    """What the page's events do, as plain methods (tests call them without a browser)."""
+
+    kb: KnowledgeBase
+    feedback: FeedbackStore
+    ask_stream: AskStream
+
+    @classmethod
+    def open(cls, kb: KnowledgeBase, ask_stream: AskStream | None = None) -> "ChatPage":
+        feedback = FeedbackStore.in_data_dir(kb.settings.data_dir)
+        return cls(kb, feedback, ask_stream or _default_ask_stream())
+
+    def respond(self, question: str, chat: Chat, answers: Answers) -> Iterator[tuple[Any, ...]]:
+        """Stream one answer into the chat; yields (chat, sources, answers, textbox)."""
+        gr = _gradio()
+        asked = [*chat, {"role": "user", "content": web_render.user_html(question)}]
+        turn = len(asked)
+        yield [*asked, _assistant(web_render.streaming_html(""))], gr.skip(), answers, ""
+        text = ""
+        try:
+            for event in self.ask_stream(question, history=_history(answers), knowledge=self.kb):
+                if isinstance(event, Answer):
+                    answers = {**answers, turn: event}
+                    message = _assistant(web_render.answer_html(event, turn))
+                    yield [*asked, message], web_render.sources_html(event, turn), answers, ""
+                else:
+                    text += event
+                    message = _assistant(web_render.streaming_html(text))
+                    yield [*asked, message], gr.skip(), answers, ""
+        except InvalidQuestionError as exc:
+            gr.Warning(str(exc))
+            yield chat, gr.skip(), answers, question
+        except AssistantError as exc:
+            yield chat, gr.skip(), answers, question
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def ask_api(self, question: str) -> dict[str, Any]:
+        """Answer a question from the knowledge base; returns the Answer as JSON."""
+        gr = _gradio()
+        answer: Answer | None = None
+        try:
+            for event in self.ask_stream(question, knowledge=self.kb):
+                if isinstance(event, Answer):
+                    answer = event
+        except AssistantError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        if answer is None:
+            raise gr.Error("No answer was produced; try again.", print_exception=False)
+        return answer.model_dump(mode="json")
+
+    def sources_for(self, answers: Answers, index: int) -> Any:
+        """The sources panel for the answer at chat position ``index`` (a clicked message)."""
+        if index not in answers:
+            return _gradio().skip()
+        return web_render.sources_html(answers[index], index)
+
+    def rate(self, answers: Answers, comment: str, index: int, liked: bool | str) -> str:
+        """Store a thumbs up or down with the optional comment; returns the cleared comment box."""
+        gr = _gradio()
+        if liked == "":
+            return comment  # the rating was withdrawn in the page; the stored one stays
+        answer = answers.get(index)
+        if answer is None:
+            gr.Warning("That message is still being answered; rate it once it is finished.")
+            return comment
+        rating: Rating = "up" if liked is True else "down"
+        note = comment.strip() if liked in (True, False) else f"{liked}: {comment.strip()}"
+        try:
+            self.feedback.record(answer, rating, comment=note.strip(": "), interface="web")
+        except AssistantError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        gr.Info("Thanks, your feedback was saved.")
+        return ""
+
+    def knowledge_view(self) -> tuple[Any, ...]:
+        """(documents table, delete choices, header) as the knowledge base stands now."""
+        gr = _gradio()
+        manifest = self.kb.manifest()
+        rows = [[r.source, r.title, r.chunk_count] for _, r in sorted(manifest.items())]
+        return rows, gr.update(choices=sorted(manifest), value=None), self.header()
+
+    def header(self) -> str:
+        manifest = self.kb.manifest()
+        chunks = sum(r.chunk_count for r in manifest.values())
+        return web_render.header_html(len(manifest), chunks, self.mode())
+
+    def mode(self) -> str:
+        settings = self.kb.settings
+        if settings.llm_enabled():
+            return settings.chat_model or "OpenAI-compatible model"
+        return "extractive"
+
+    def examples(self) -> list[str]:
+        return [q for source in self.kb.manifest() for q in EXAMPLES.get(source, [])]
+
+    def upload(self, files: list[str] | None, progress: Progress) -> tuple[Any, ...]:
+        """Save uploads into the knowledge dir and ingest them at once."""
+        gr = _gradio()
+        added: list[str] = []
+        try:
+            for upload in files or []:
+                added.append(self._ingest_upload(Path(upload), progress))
+        except AssistantError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        if added:
+            gr.Info(f"Added {', '.join(added)}: ask about it now.")
+        return (*self.knowledge_view(), None)
+
+    def _ingest_upload(self, upload: Path, progress: Progress) -> str:
+        from assistant.ingest import sync
+
+        settings = self.kb.settings
+        name = safe_file_name(upload.name)
+        size = upload.stat().st_size
+        if size > settings.max_file_bytes:
+            raise DocumentError(
+                f"{name} is {size:,} bytes; the limit is {settings.max_file_bytes:,} "
+                "(ASSISTANT_MAX_FILE_BYTES)."
+            )
+        settings.knowledge_dir.mkdir(parents=True, exist_ok=True)
+        target = settings.knowledge_dir / name
+        shutil.copyfile(upload, target)
+        report = sync(self.kb, [target], progress)
+        if report.skipped:
+            target.unlink(missing_ok=True)
+            raise DocumentError(f"{name} was not added: {report.skipped[0].reason}")
+        return name
+
+    def delete(self, source: str | None) -> tuple[Any, ...]:
+        """Remove a document's file from the knowledge dir and its rows from the store."""
+        gr = _gradio()
+        if not source or source not in self.kb.manifest():
+            gr.Warning("Choose a document to remove.")
+            return self.knowledge_view()
+        root = self.kb.settings.knowledge_dir.resolve()
+        path = (root / source).resolve()
+        try:
+            if path.is_relative_to(root) and path.is_file():
+                path.unlink()
+            self.kb.store.remove_document(source)
+        except AssistantError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        except OSError as exc:
+            message = f"Cannot remove {source}: {exc.strerror}"
+            raise gr.Error(message, print_exception=False) from None
+        self.kb.refresh(force=True)
+        gr.Info(f"Removed {source}.")
+        return self.knowledge_view()
+
+
+def _assistant(content: str) -> dict[str, str]:
+    return {"role": "assistant", "content": content}
+
+
+def _history(answers: Answers) -> list[dict[str, str]]:
+    """The conversation so far as plain text turns, for follow-up questions."""
+    turns: list[dict[str, str]] = []
+    for _, answer in sorted(answers.items()):
+        turns.append({"role": "user", "content": answer.question})
+        turns.append({"role": "assistant", "content": answer.answer})
+    return turns
+
+
+def _asset(name: str) -> str:
+    return resources.files("assistant.interfaces").joinpath(name).read_text(encoding="utf-8")
+
+
+def build_app(page: ChatPage) -> "gradio.Blocks":
+    """The page: chat with a sources panel, a knowledge tab, and the ``/ask`` API."""
+    _gradio()
+    import gradio as gr
+    limit = page.kb.settings.web_concurrency
+    answering: dict[str, Any] = {"concurrency_limit": limit, "concurrency_id": "answers"}
+    private: dict[str, Any] = {"api_visibility": "private"}
+    with gr.Blocks(title="Cited assistant", fill_width=True) as app:
+        header = gr.HTML(page.header(), js_on_load=None, elem_id="page-header")
+        answers = gr.State({})
+        with gr.Tabs():
+            chatbot, question, comment, sources = _chat_tab(gr, page)
+            documents, upload, remove, remove_button = _knowledge_tab(gr, page)
+
+        def on_select(state: Answers, selected: gr.SelectData) -> str:
+            return page.sources_for(state, _first(selected.index))
+
+        def on_like(state: Answers, note: str, like: gr.LikeData) -> str:
+            return page.rate(state, note, _first(like.index), like.liked)
+
+        def on_example(selected: gr.SelectData) -> str:
+            return str(selected.value["text"])
+
+        # Gradio hands its progress tracker to a handler through this default value.
+        def on_upload(files: list[str] | None, bar: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
+            return page.upload(files, lambda item, done, total: bar((done, total), desc=item))
+
+        chat = ([question, chatbot, answers], [chatbot, sources, answers, question])
+        question.submit(page.respond, *chat, **private, **answering)
+        chatbot.example_select(on_example, None, question, **private).then(
+            page.respond, *chat, **private, **answering
+        )
+        chatbot.select(on_select, answers, sources, **private)
+        chatbot.like(on_like, [answers, comment], comment, **private)
+        chatbot.clear(lambda: ({}, web_render.EMPTY_SOURCES), None, [answers, sources], **private)
+        knowledge = [documents, remove, header]
+        upload.upload(on_upload, upload, [*knowledge, upload], **private, concurrency_id="ingest")
+        remove_button.click(page.delete, remove, knowledge, **private, concurrency_id="ingest")
+        app.load(page.knowledge_view, None, knowledge, **private)
+        gr.api(page.ask_api, api_name="ask", **answering)
+    app.queue(default_concurrency_limit=limit, max_size=256)
+    return app
+
+
+def _chat_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
+    with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False, elem_id="chat-row"):
+        with gr.Column(scale=3, min_width=420):
+            chatbot = gr.Chatbot(
+                elem_id="chat", show_label=False, height=620, render_markdown=False,
+                feedback_options=("Like", "Dislike"), buttons=["copy"],
+                examples=[{"text": q} for q in page.examples()],
+                placeholder=web_render.CHAT_PLACEHOLDER,
+            )
+            question = gr.Textbox(
+                elem_id="question", show_label=False, lines=1, max_lines=5, submit_btn="Ask",
+                placeholder="Ask a question about the documents…", autofocus=True,
+            )
+            comment = gr.Textbox(
+                elem_id="feedback-comment", show_label=False, max_lines=3,
+                placeholder="Optional comment on an answer, sent when you rate it with a thumb",
+            )
+        with gr.Column(scale=2, min_width=340):
+            sources = gr.HTML(web_render.EMPTY_SOURCES, js_on_load=None, elem_id="sources")
+    return chatbot, question, comment, sources
+
+
+def _knowledge_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
+    intro = web_render.knowledge_intro(page.kb.settings.max_file_bytes)
+    with gr.Tab("Knowledge", id="knowledge"):
+        gr.HTML(intro, js_on_load=None)
+        with gr.Row(equal_height=False):
+            documents = gr.Dataframe(
+                headers=["Document", "Title", "Chunks"], datatype=["str", "str", "number"],
+                interactive=False, elem_id="documents", show_label=False, scale=3,
+            )
+            with gr.Column(scale=2):
+                upload = gr.File(
+                    label="Add documents", file_count="multiple", type="filepath",
+                    file_types=list(SUPPORTED_SUFFIXES), elem_id="upload",
+                )
+                remove = gr.Dropdown(label="Remove a document", choices=[], elem_id="remove")
+                remove_button = gr.Button("Remove", variant="stop", size="sm")
+    return documents, upload, remove, remove_button
+
+
+def _first(index: Any) -> int:
+    """A message's position; gradio gives a pair for some components."""
+    return int(index[0] if isinstance(index, list | tuple) else index)
+
+
+def launch(app: "gradio.Blocks", settings: Any, host: str, port: int, *, block: bool = True) -> str:
+    """Serve the page on host:port; returns its URL (``block=False`` returns at once)."""
+    gr = _gradio()
+    theme = gr.themes.Soft(
+        primary_hue="indigo", neutral_hue="slate",
+        font=["Inter", "ui-sans-serif", "system-ui", "Segoe UI", "Helvetica", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+    try:
+        _, url, _ = app.launch(
+            server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
+            show_error=False, footer_links=["api"], max_file_size=settings.max_file_bytes,
+            theme=theme, css=_asset("web.css"), head=f"<script>{_asset('web.js')}</script>",
+        )
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot serve the page on {host}:{port} ({exc}); choose another --port."
+        ) from None
+    return str(url)
+
+
+def serve(kb: KnowledgeBase, host: str, port: int) -> None:
+    """Build the page for this knowledge base and serve it until interrupted."""
+    launch(build_app(ChatPage.open(kb)), kb.settings, host, port, block=True)

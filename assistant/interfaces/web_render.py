@@ -1,0 +1,212 @@
+"""HTML for the chat page: answers with linked markers, verified claims, source cards.
+
+Every piece of document and user text goes through ``escape``; nothing here imports gradio.
+"""
+
+import html
+import re
+
+from assistant.loaders import SUPPORTED_SUFFIXES
+from assistant.types import Answer, Citation, SentenceCheck
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# Braces and dollars too: gr.HTML fills its value into a template.
+_TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;"})
+_STATUS_LABELS = {
+    "verified": "Verified",
+    "partially_verified": "Partly verified",
+    "unverified": "Unverified",
+    "abstained": "Not answered",
+}
+EMPTY_SOURCES = (
+    '<div class="sources-panel sources-empty"><h3 class="panel-title">Sources</h3>'
+    "<p>Ask a question: the passages behind the answer appear here, with the cited "
+    "sentence highlighted.</p></div>"
+)
+CHAT_PLACEHOLDER = (
+    '<div class="chat-welcome"><h2>Ask about your documents</h2><p>Every answer quotes its '
+    "sources: click a marker like <b>[1]</b> to see the passage it comes from.</p></div>"
+)
+
+
+def escape(text: str) -> str:
+    """Text as inert HTML, safe inside a chat message or a gr.HTML template."""
+    return html.escape(text, quote=True).translate(_TEMPLATE_CHARS)
+
+
+def mode_label(mode: str) -> str:
+    """How an answer was produced, in words a reader understands."""
+    return "Offline · extractive" if mode == "extractive" else f"Model · {mode}"
+
+
+def card_id(turn: int, n: int) -> str:
+    return f"src-{turn}-{n}"
+
+
+def user_html(question: str) -> str:
+    return f'<div class="question">{_paragraphs(escape(question))}</div>'
+
+
+def streaming_html(text: str) -> str:
+    """Answer text as it arrives, before it is verified."""
+    return f'<div class="answer answer-streaming">{_paragraphs(escape(text))}</div>'
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The finished answer for the chat: linked markers, each claim with its check."""
+    if answer.abstained:
+        return _abstention_html(answer)
+    cited = {c.n for c in answer.citations}
+    body = _claims_body(answer.answer, answer.verification.sentences, turn, cited)
+    notice = f'<p class="answer-notice">{escape(answer.notice)}</p>' if answer.notice else ""
+    return f'<div class="answer">{body}{notice}{_answer_footer(answer)}</div>'
+
+
+def _abstention_html(answer: Answer) -> str:
+    notice = f'<p class="answer-notice">{escape(answer.notice)}</p>' if answer.notice else ""
+    return (
+        '<div class="abstention" role="status"><div class="abstention-title">Not in the sources'
+        f"</div><p>{escape(answer.answer)}</p>{notice}<p class=\"abstention-hint\">Try other "
+        "words, or add a document that covers it in the Knowledge tab.</p></div>"
+    )
+
+
+def _answer_footer(answer: Answer) -> str:
+    status = answer.verification.status
+    count = len(answer.citations)
+    sources = f"{count} source{'s' if count != 1 else ''}"
+    return (
+        f'<div class="answer-foot"><span class="mode-tag">{escape(mode_label(answer.mode))}</span>'
+        f'<span class="status-tag status-{escape(status)}">{_STATUS_LABELS.get(status, status)}'
+        f"</span><span>{sources}</span></div>"
+    )
+
+
+def _claims_body(text: str, checks: list[SentenceCheck], turn: int, cited: set[int]) -> str:
+    """Wrap each checked sentence of the answer; the text between them keeps its markers."""
+    parts: list[str] = []
+    cursor = 0
+    for check in checks:
+        at = text.find(check.sentence, cursor) if check.sentence else -1
+        if at < 0:
+            continue
+        parts.append(_linked(text[cursor:at], turn, cited))
+        parts.append(_claim(check, turn, cited))
+        cursor = at + len(check.sentence)
+    parts.append(_linked(text[cursor:], turn, cited))
+    return f'<div class="answer-body">{"".join(parts)}</div>'
+
+
+def _claim(check: SentenceCheck, turn: int, cited: set[int]) -> str:
+    state = "supported" if check.supported else "unverified"
+    why = "Checked against the cited passage" if check.supported else check.reason or "Not backed"
+    return (
+        f'<span class="claim claim-{state}">{_linked(check.sentence, turn, cited)}</span>'
+        f'<span class="claim-check claim-check-{state}" title="{escape(why)}">{state}</span>'
+    )
+
+
+def _linked(text: str, turn: int, cited: set[int]) -> str:
+    """Escaped text with each ``[n]`` that has a source turned into a link to its card."""
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in cited:
+            return match.group(0)
+        target = card_id(turn, n)
+        return f'<a class="cite" href="#{target}">[{n}]</a>'
+
+    return _paragraphs(_MARKER.sub(link, escape(text)))
+
+
+def _paragraphs(escaped: str) -> str:
+    return escaped.replace("\n\n", "<br><br>").replace("\n", "<br>")
+
+
+def sources_html(answer: Answer | None, turn: int) -> str:
+    """The sources panel for one answer: a card per citation, then how it was produced."""
+    if answer is None:
+        return EMPTY_SOURCES
+    cards = "".join(source_card(c, turn) for c in answer.citations)
+    if not cards:
+        cards = '<p class="sources-none">No passage in the knowledge base answers this.</p>'
+    return (
+        f'<div class="sources-panel" data-turn="{turn}"><div class="panel-head">'
+        f'<h3 class="panel-title">Sources</h3>{_verification_summary(answer)}</div>'
+        f'{cards}<div class="panel-foot">{_stamp_line(answer)}</div></div>'
+    )
+
+
+def _verification_summary(answer: Answer) -> str:
+    checks = answer.verification.sentences
+    supported = sum(1 for c in checks if c.supported)
+    status = answer.verification.status
+    label = _STATUS_LABELS.get(status, status)
+    detail = f"{supported} of {len(checks)} claims supported" if checks else ""
+    numbers = answer.verification.unsupported_numbers
+    if numbers:
+        detail += f" · figures not in the sources: {', '.join(numbers)}"
+    return (
+        f'<div class="verification"><span class="status-tag status-{escape(status)}">{label}'
+        f'</span><span class="verification-detail">{escape(detail)}</span></div>'
+    )
+
+
+def _stamp_line(answer: Answer) -> str:
+    total = answer.timings_ms.get("total")
+    took = f" · {total:.0f} ms" if total is not None else ""
+    return (
+        f'<span class="mode-tag">{escape(mode_label(answer.mode))}</span>'
+        f'<span class="stamp">corpus {escape(answer.stamp.corpus_fingerprint)}{took}</span>'
+    )
+
+
+def source_card(citation: Citation, turn: int) -> str:
+    """Document, section and the chunk with the cited sentence highlighted."""
+    section = citation.section if citation.section != citation.title else ""
+    where = escape(citation.source) + (f" · {escape(section)}" if section else "")
+    return (
+        f'<article class="source-card" id="{card_id(turn, citation.n)}">'
+        f'<header class="source-head"><span class="source-n">{citation.n}</span>'
+        f'<div><div class="source-title">{escape(citation.title or citation.source)}</div>'
+        f'<div class="source-where">{where}</div></div></header>'
+        f'<blockquote class="source-chunk">{highlighted_chunk(citation)}</blockquote></article>'
+    )
+
+
+def highlighted_chunk(citation: Citation) -> str:
+    """The chunk text with the quoted span in ``<mark>``; the offsets locate it exactly."""
+    text = citation.chunk_text
+    start = citation.start - citation.chunk_start
+    end = citation.end - citation.chunk_start
+    if not 0 <= start < end <= len(text):
+        start = text.find(citation.quote)
+        end = start + len(citation.quote)
+    if start < 0 or not citation.quote:
+        return escape(text)
+    return (
+        f'{escape(text[:start])}<mark class="quote">{escape(text[start:end])}</mark>'
+        f"{escape(text[end:])}"
+    )
+
+
+def header_html(documents: int, chunks: int, mode: str) -> str:
+    """The page title with what the assistant knows and how it answers."""
+    plural = "s" if documents != 1 else ""
+    return (
+        '<header class="page-header"><div class="brand"><span class="brand-mark">[1]</span>'
+        '<div><h1>Cited assistant</h1><p>Answers from your documents, with sources you can '
+        'check.</p></div></div><div class="page-facts">'
+        f'<span class="fact">{documents} document{plural} · {chunks} passages</span>'
+        f'<span class="mode-tag">{escape(mode_label(mode))}</span></div></header>'
+    )
+
+
+def knowledge_intro(max_bytes: int) -> str:
+    types = ", ".join(SUPPORTED_SUFFIXES)
+    return (
+        '<div class="knowledge-intro"><h3>Knowledge</h3><p>The documents answers are drawn '
+        "from. Added files are indexed at once and can be asked about right away.</p>"
+        f'<p class="muted">Allowed: {escape(types)} · up to {max_bytes / 1_000_000:g} MB '
+        "each.</p></div>"
+    )
