@@ -3,24 +3,28 @@ knowledge, and a local fake of Slack's Web API that records what the bot sent.""
 
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from langchain_core.language_models import GenericFakeChatModel
 
 from assistant.config import Settings
 from assistant.feedback import FeedbackStore
+from assistant.interfaces import slack
 from assistant.interfaces.slack import SlackBot, http_server
 from assistant.interfaces.slack_blocks import FEEDBACK_EXPIRED, FEEDBACK_THANKS, PLACEHOLDER
 from assistant.knowledge import KnowledgeBase
+from assistant.retrieve import search
 from tests.fakes import FakeSlackWebAPI
 
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"
@@ -36,7 +40,7 @@ class RunningBot:
     url: str
     api: FakeSlackWebAPI
     settings: Settings
-    stop: Any
+    stop: Callable[[], None]
 
 
 @pytest.fixture
@@ -46,11 +50,11 @@ def slack_api() -> Iterator[FakeSlackWebAPI]:
 
 
 @pytest.fixture
-def running(
+def start_bot(
     slack_api: FakeSlackWebAPI, bundled_kb: KnowledgeBase, tmp_path: Any,
     monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[RunningBot]:
-    """The bot configured the way an operator would: through the environment."""
+) -> Iterator[Callable[..., RunningBot]]:
+    """Starts the bot configured the way an operator would: through the environment."""
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ASSISTANT_SLACK_API_URL", slack_api.url)
@@ -58,23 +62,35 @@ def running(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("ASSISTANT_SLACK_QUESTIONS_PER_MINUTE", "3")
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "slack-data"))
-    settings = Settings()
-    bot = SlackBot(settings, bundled_kb)
-    server = http_server(bot.app, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    stopped = threading.Event()
+    stops: list[Callable[[], None]] = []
 
-    def stop() -> None:
-        """Stop taking events and finish every answer in progress."""
-        if not stopped.is_set():
-            stopped.set()
-            server.shutdown()
-            server.server_close()
-            bot.close()
+    def start(chat_model: Any = None) -> RunningBot:
+        settings = Settings()
+        bot = SlackBot(settings, bundled_kb, chat_model=chat_model)
+        server = http_server(bot.app, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        stopped = threading.Event()
 
-    url = f"http://127.0.0.1:{server.server_port}/slack/events"
-    yield RunningBot(bot, url, slack_api, settings, stop)
-    stop()
+        def stop() -> None:
+            """Stop taking events and finish every answer in progress."""
+            if not stopped.is_set():
+                stopped.set()
+                server.shutdown()
+                server.server_close()
+                bot.close()
+
+        stops.append(stop)
+        url = f"http://127.0.0.1:{server.server_port}/slack/events"
+        return RunningBot(bot, url, slack_api, settings, stop)
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture
+def running(start_bot: Callable[..., RunningBot]) -> RunningBot:
+    return start_bot()
 
 
 def _signed_post(url: str, body: str, content_type: str, secret: str, **headers: str) -> int:
@@ -296,3 +312,42 @@ def test_errors_become_a_short_reply_and_a_log_line_without_secrets(
     ]
     assert failures and "SlackApiError" in failures[0].getMessage()
     assert BOT_TOKEN not in caplog.text and SIGNING_SECRET not in caplog.text
+
+
+def test_a_streaming_model_updates_the_one_message_as_it_writes(
+    start_bot: Callable[..., RunningBot], bundled_kb: KnowledgeBase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hits = search(bundled_kb, QUESTION, bundled_kb.settings.top_k).hits
+    n = next(i for i, hit in enumerate(hits, start=1) if "42.8 percent" in hit.text)
+    claim = f"The digital economy made up 42.8 percent of GDP in 2023 [{n}]."
+    running = start_bot(GenericFakeChatModel(messages=iter([claim])))
+    monkeypatch.setattr(slack, "UPDATE_INTERVAL_SECONDS", 0.0)
+    event = mention(running, QUESTION)
+    send_event(running, event)
+    [reply] = answered(running, event["ts"])
+    running.stop()
+
+    assert len(running.api.calls_to("chat.postMessage")) == 1
+    previews = [u["text"] for u in running.api.calls_to("chat.update") if "blocks" in u][:-1]
+    assert len(previews) > 3 and all(p.endswith(" …") for p in previews)
+    drafts = [p.removesuffix(" …") for p in previews]
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(drafts))
+    assert reply["text"].startswith("The digital economy made up 42.8 percent of GDP in 2023 [1].")
+    assert "mode: llm:GenericFakeChatModel" in block_text(reply)
+
+
+def test_previews_wait_for_the_update_interval(
+    slack_api: FakeSlackWebAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = slack.web_client(Settings(slack_api_url=slack_api.url), BOT_TOKEN)
+    ts = client.chat_postMessage(channel=CHANNEL, text=PLACEHOLDER)["ts"]
+    monkeypatch.setattr(slack, "UPDATE_INTERVAL_SECONDS", 3600.0)
+    live = slack.LiveMessage(client, slack.Thread(CHANNEL, ts), ts)
+    for piece in ["The ", "digital ", "economy"]:
+        live.add(piece)
+    assert slack_api.calls_to("chat.update") == []
+    monkeypatch.setattr(slack, "UPDATE_INTERVAL_SECONDS", 0.0)
+    live.add(" grew.")
+    [update] = slack_api.calls_to("chat.update")
+    assert update["text"] == "The digital economy grew. …"
