@@ -245,8 +245,15 @@ def ask(
 def slack_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port for Slack events.")] = 3000,
     host: Annotated[str, typer.Option(help="Interface to listen on in HTTP mode.")] = "0.0.0.0",
+    manifest: Annotated[bool, typer.Option(help="Print the Slack app manifest and exit.")] = False,
 ) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --port."""
+    if manifest:
+        from importlib import resources
+
+        text = resources.files("assistant.interfaces").joinpath("slack_manifest.yaml").read_text()
+        sys.stdout.write(text)
+        return
     from assistant.interfaces import slack
 
     slack.credentials(_settings())

@@ -146,3 +146,9 @@ def test_recent_answers_are_bounded(bundled_kb: KnowledgeBase) -> None:
     first, second, third = (recent.put(answer) for _ in range(3))
     assert recent.get(first) is None and recent.get(third) == answer
     assert len({first, second, third}) == 3 and recent.get("unknown") is None
+
+
+def test_the_cli_prints_the_app_manifest() -> None:
+    result = CliRunner().invoke(app, ["slack", "--manifest"])
+    assert result.exit_code == 0
+    assert "socket_mode_enabled: true" in result.output and "app_mention" in result.output
