@@ -201,7 +201,7 @@ def test_assistant_ask_json_answers_from_the_model(
         "ASSISTANT_EMBEDDING_MODEL": "openai:fake-embed",
         "ASSISTANT_KNOWLEDGE_DIR": str(knowledge_dir), "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
     }
-    command = [sys.executable, "-m", "assistant.interfaces.cli", "ask", "--json", QUESTION]
+    command = [str(Path(sys.executable).with_name("assistant")), "ask", "--json", QUESTION]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
