@@ -128,6 +128,8 @@ def test_source_text_cannot_close_its_block() -> None:
         ("A [2][9]. B [9].", "A [1]. B.", [9]),
         ("A [1, 2]. B [0].", "A [1][2]. B.", [0]),
         ("In [2023] it grew [2].", "In it grew [1].", [2023]),
+        ("A [Source 2]. B [sources 1, 3]. C [1-3].", "A [1]. B [2][3]. C [2][1][3].", []),
+        ("A [2–3][4-9].", "A [1][2].", [4, 5, 6, 7, 8, 9]),
     ],
 )
 def test_markers_are_renumbered_in_order_of_use(

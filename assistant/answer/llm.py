@@ -24,8 +24,12 @@ ANSWER_VARIABLES = frozenset({"count", "refusal", "sources", "question"})
 CONDENSE_VARIABLES = frozenset({"history", "question"})
 REPAIR_VARIABLES = frozenset({"figures", "refusal"})
 # A marker that may still be arriving ("… 2015 [1", "… 2015 ") is held back until complete.
-_PARTIAL_MARKER = re.compile(r"\s?(?:\[[\d,\s]*)?$")
-_MARKER_GROUP = re.compile(r"\[(\d+(?:\s*,\s*\d+)+)\]")
+_PARTIAL_MARKER = re.compile(r"\s?(?:\[(?:[Ss][a-z]{0,6}\s*)?[\d,\s–-]*)?$")
+# What models write besides [n]: [1, 2], [1-3], [Source 2], [sources 1, 4].
+_MARKER_GROUP = re.compile(
+    r"\[(?:sources?\s*)?(\d+(?:\s*[,–-]\s*\d+)*)\]", re.IGNORECASE
+)
+_RANGE = re.compile(r"(\d+)\s*[–-]\s*(\d+)")
 _TAG = re.compile(r"<(/?)(sources?|conversation)\b", re.IGNORECASE)
 _CONDENSE_LABEL = re.compile(r"^(standalone question|question|last message)\s*:\s*", re.IGNORECASE)
 
@@ -81,11 +85,18 @@ def condense(model: BaseChatModel, question: str, history: Sequence[Turn]) -> st
     return standalone if 0 < len(standalone) <= 4 * max(len(question), 100) else question
 
 
+def _numbers(group: str) -> list[int]:
+    numbers: list[int] = []
+    for part in group.split(","):
+        span = _RANGE.fullmatch(part.strip())
+        first, last = (int(span[1]), int(span[2])) if span else (int(part), int(part))
+        numbers.extend(range(first, last + 1) if last - first < 10 else (first, last))
+    return numbers
+
+
 def _split_groups(text: str) -> str:
-    """``[1, 2]`` -> ``[1][2]``, the one marker form the checks read."""
-    return _MARKER_GROUP.sub(
-        lambda m: "".join(f"[{n.strip()}]" for n in m.group(1).split(",")), text
-    )
+    """``[1, 2]``, ``[1-2]``, ``[Source 1]`` -> ``[1][2]``, the one form the checks read."""
+    return _MARKER_GROUP.sub(lambda m: "".join(f"[{n}]" for n in _numbers(m[1])), text)
 
 
 class Renumbering:
