@@ -255,8 +255,9 @@ def slack_command(
         sys.stdout.write(text)
         return
     from assistant.interfaces import slack
+    from assistant.interfaces.slack_guards import credentials
 
-    slack.credentials(_settings())
+    credentials(_settings())
     kb = _ready_knowledge_base()
     try:
         slack.run(kb.settings, kb, host=host, port=port, announce=err.print)

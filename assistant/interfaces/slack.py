@@ -1,265 +1,26 @@
-"""The Slack bot: cited answers to mentions and direct messages, in threads, with feedback.
+"""``assistant slack``: the bot over Socket Mode or HTTP, until interrupted.
 
-The only module that imports slack_bolt and slack_sdk. Bolt checks request signatures and acks
-each event at once; the answering runs on the bot's own thread pool.
+Only this module and ``slack_bot`` import slack_bolt and slack_sdk.
 """
 
 import logging
-import re
 import threading
-import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 
-from assistant.answer.core import ask_stream
 from assistant.config import Settings
-from assistant.errors import AssistantError, ConfigurationError
-from assistant.feedback import FeedbackStore
-from assistant.interfaces.slack_blocks import (
-    FEEDBACK_ACTIONS,
-    FEEDBACK_EXPIRED,
-    FEEDBACK_THANKS,
-    GENERIC_FAILURE,
-    PLACEHOLDER,
-    Message,
-    answer_message,
-    escape,
-    notice_message,
-    progress_message,
-    question_text,
-)
-from assistant.interfaces.slack_guards import RateLimiter, RecentAnswers, RecentEvents, credentials
+from assistant.errors import ConfigurationError
+from assistant.interfaces.slack_bot import SlackBot
 from assistant.knowledge import KnowledgeBase
-from assistant.types import Answer
 
 log = logging.getLogger(__name__)
-
-UPDATE_INTERVAL_SECONDS = 1.0
-
-
-def web_client(settings: Settings, token: str) -> WebClient:
-    """A Web API client that waits out 429s (Retry-After) and retries dropped connections."""
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url.rstrip("/") + "/",
-        retry_handlers=[
-            ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=3)
-        ],
-    )
-
-
-@dataclass(frozen=True)
-class Thread:
-    channel: str
-    ts: str
-
-
-class LiveMessage:
-    """Shows a streamed answer in the placeholder message, at most once per interval."""
-
-    def __init__(self, client: WebClient, thread: Thread, ts: str) -> None:
-        self.client, self.thread, self.ts = client, thread, ts
-        self.text = ""
-        self.updated = time.monotonic()
-
-    def add(self, piece: str) -> None:
-        self.text += piece
-        if self.text.strip() and time.monotonic() - self.updated >= UPDATE_INTERVAL_SECONDS:
-            message = progress_message(self.text)
-            self.client.chat_update(channel=self.thread.channel, ts=self.ts, **message)
-            self.updated = time.monotonic()
-
-
-class SlackBot:
-    """A Bolt app answering from one shared knowledge base; ``close()`` finishes what it started."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        knowledge: KnowledgeBase,
-        *,
-        feedback: FeedbackStore | None = None,
-        chat_model: Any = None,
-    ) -> None:
-        self.settings, self.knowledge, self.chat_model = settings, knowledge, chat_model
-        self.credentials = credentials(settings)
-        self.feedback = feedback or FeedbackStore.in_data_dir(settings.data_dir)
-        self.events = RecentEvents()
-        self.limiter = RateLimiter(settings.slack_questions_per_minute)
-        self.answers = RecentAnswers()
-        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-answer")
-        self.app = App(
-            name="assistant",
-            client=web_client(settings, self.credentials.bot_token),
-            signing_secret=self.credentials.signing_secret,
-            request_verification_enabled=not self.credentials.socket_mode,
-            token_verification_enabled=False,
-            listener_executor=self.executor,
-        )
-        self.app.middleware(self._skip_repeats)
-        self.app.event("app_mention")(self._on_mention)
-        self.app.event("message")(self._on_message)
-        self.app.action(re.compile(r"^feedback_(up|down)$"))(self._on_feedback)
-
-    def close(self) -> None:
-        """Wait for answers in progress, then stop the thread pool."""
-        self.executor.shutdown(wait=True)
-
-    def _redact(self, text: str) -> str:
-        given = self.credentials
-        for secret in (given.bot_token, given.signing_secret, given.app_token):
-            if secret:
-                text = text.replace(secret, "[redacted]")
-        return text
-
-    def _skip_repeats(
-        self, request: BoltRequest, body: dict[str, Any], next_: Callable[[], BoltResponse]
-    ) -> BoltResponse:
-        """Slack redelivers an event it thinks timed out; the event id says it was seen."""
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and not self.events.claim(event_id):
-            retry = request.headers.get("x-slack-retry-num", ["-"])[0]
-            log.info("Ignored repeated delivery of event %s (retry %s)", event_id, retry)
-            return BoltResponse(status=200, body="")
-        return next_()
-
-    def _on_mention(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        self._handle_question(event, client, context)
-
-    def _on_message(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("channel_type") == "im" and not event.get("subtype"):
-            self._handle_question(event, client, context)
-
-    def _handle_question(
-        self, event: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        if event.get("bot_id") or not event.get("user"):
-            return
-        thread = Thread(event["channel"], event.get("thread_ts") or event["ts"])
-        reply_ts: str | None = None
-        try:
-            if not self.limiter.allow(event["user"]):
-                self._post(client, thread, notice_message(self._slow_down()))
-                return
-            reply_ts = self._post(client, thread, notice_message(PLACEHOLDER))
-            answer = self._answer(event, client, context, thread, reply_ts)
-            message = answer_message(answer, self.answers.put(answer))
-            client.chat_update(channel=thread.channel, ts=reply_ts, **message)
-        except Exception as exc:
-            self._report_failure(client, thread, reply_ts, exc)
-
-    def _answer(
-        self, event: dict[str, Any], client: WebClient, context: BoltContext,
-        thread: Thread, reply_ts: str,
-    ) -> Answer:
-        in_thread = bool(event.get("thread_ts"))
-        history = self._history(client, thread, event["ts"], context) if in_thread else []
-        live = LiveMessage(client, thread, reply_ts)
-        answer: Answer | None = None
-        for piece in ask_stream(
-            question_text(event.get("text", "")), history=history, settings=self.settings,
-            knowledge=self.knowledge, chat_model=self.chat_model,
-        ):
-            if isinstance(piece, Answer):
-                answer = piece
-            else:
-                live.add(piece)
-        assert answer is not None
-        return answer
-
-    def _history(
-        self, client: WebClient, thread: Thread, before: str, context: BoltContext
-    ) -> list[dict[str, str]]:
-        """The thread's earlier messages as turns: the bot's as the assistant's, people's as the
-        user's (every page of conversations.replies)."""
-        pages: Iterable[Any] = client.conversations_replies(
-            channel=thread.channel, ts=thread.ts, limit=200
-        )
-        messages = [m for page in pages for m in page.get("messages", [])]
-        earlier = [m for m in messages if Decimal(m["ts"]) < Decimal(before)]
-        return [turn for m in earlier if (turn := _turn(m, context)) is not None]
-
-    def _post(self, client: WebClient, thread: Thread, message: Message) -> str:
-        response = client.chat_postMessage(channel=thread.channel, thread_ts=thread.ts, **message)
-        return str(response["ts"])
-
-    def _slow_down(self) -> str:
-        limit = self.settings.slack_questions_per_minute
-        return (
-            f":hourglass: You have asked {limit} questions in the last minute, the most I answer "
-            "for one person. Please wait a moment, then ask again."
-        )
-
-    def _report_failure(
-        self, client: WebClient, thread: Thread, reply_ts: str | None, exc: Exception
-    ) -> None:
-        """A short reply in the thread, and one log line without secrets."""
-        if isinstance(exc, AssistantError):
-            log.warning("Could not answer in %s: %s", thread.channel, self._redact(str(exc)))
-            reply = f":warning: {escape(self._redact(str(exc)))}"
-        else:
-            log.error(
-                "Answering in %s failed: %s: %s",
-                thread.channel, type(exc).__name__, self._redact(str(exc)),
-            )
-            reply = GENERIC_FAILURE
-        try:
-            if reply_ts:
-                client.chat_update(channel=thread.channel, ts=reply_ts, **notice_message(reply))
-            else:
-                self._post(client, thread, notice_message(reply))
-        except Exception as again:
-            log.error("Could not reply in %s: %s", thread.channel, self._redact(str(again)))
-
-    def _on_feedback(
-        self, ack: Callable[[], None], action: dict[str, Any], body: dict[str, Any],
-        client: WebClient,
-    ) -> None:
-        ack()
-        user = body["user"]["id"]
-        rating = FEEDBACK_ACTIONS[action["action_id"]]
-        answer = self.answers.get(action.get("value", ""))
-        try:
-            if answer is None:
-                text = FEEDBACK_EXPIRED
-            else:
-                self.feedback.record(answer, rating, interface="slack", user=user)
-                text = FEEDBACK_THANKS[rating]
-        except AssistantError as exc:
-            log.error("Could not store feedback: %s", exc)
-            text = f":warning: {escape(str(exc))}"
-        message = body.get("message", {})
-        client.chat_postEphemeral(
-            channel=body["channel"]["id"], user=user, text=text,
-            thread_ts=message.get("thread_ts") or message.get("ts"),
-        )
-
-
-def _turn(message: dict[str, Any], context: BoltContext) -> dict[str, str] | None:
-    text = question_text(message.get("text", ""))
-    if not text or message.get("text") == PLACEHOLDER:
-        return None
-    bot_id = message.get("bot_id")
-    if message.get("user") == context.bot_user_id or (bot_id and bot_id == context.bot_id):
-        return {"role": "assistant", "content": text}
-    if bot_id:
-        return None
-    return {"role": "user", "content": text}
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -308,6 +69,32 @@ def check_bot_token(bot: SlackBot) -> str:
     return f"{response.get('user')} in {response.get('team')}"
 
 
+def _serve_socket_mode(bot: SlackBot, announce: Callable[[str], None]) -> None:
+    handler = socket_mode_handler(bot)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        raise ConfigurationError(
+            f"Slack refused a Socket Mode connection with SLACK_APP_TOKEN "
+            f"({exc.response.get('error')}): generate an app-level token with "
+            "connections:write and turn on Socket Mode in the app's settings."
+        ) from None
+    try:
+        announce("Connected to Slack by Socket Mode; press Ctrl+C to stop.")
+        threading.Event().wait()
+    finally:
+        handler.close()
+
+
+def _serve_http(bot: SlackBot, host: str, port: int, announce: Callable[[str], None]) -> None:
+    server = http_server(bot.app, host, port)
+    try:
+        announce(f"Listening for Slack events at http://{host}:{port}/slack/events")
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
 def run(
     settings: Settings, knowledge: KnowledgeBase, *, host: str, port: int,
     announce: Callable[[str], None],
@@ -315,15 +102,10 @@ def run(
     """Serve until interrupted: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
     bot = SlackBot(settings, knowledge)
     try:
-        identity = check_bot_token(bot)
+        announce(f"Signed in to Slack as {check_bot_token(bot)}.")
         if bot.credentials.socket_mode:
-            handler = socket_mode_handler(bot)
-            handler.connect()
-            announce(f"Connected to Slack by Socket Mode as {identity}.")
-            threading.Event().wait()
+            _serve_socket_mode(bot, announce)
         else:
-            server = http_server(bot.app, host, port)
-            announce(f"Answering Slack events for {identity} at http://{host}:{port}/slack/events")
-            server.serve_forever()
+            _serve_http(bot, host, port, announce)
     finally:
         bot.close()

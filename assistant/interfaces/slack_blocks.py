@@ -132,3 +132,17 @@ def answer_message(answer: Answer, answer_id: str) -> Message:
         blocks.append(_context(f"…and {len(answer.citations) - _MAX_SOURCES} more sources"))
     blocks += [_context(status_line(answer)), _feedback_buttons(answer_id)]
     return {"text": fallback_text(answer), "blocks": blocks}
+
+
+def thread_turn(
+    message: dict[str, Any], bot_user_id: str | None, bot_id: str | None
+) -> dict[str, str] | None:
+    """A message of a thread as a conversation turn: this bot's as the assistant's, people's as
+    the user's; other bots' messages and the placeholder are left out."""
+    text = question_text(message.get("text", ""))
+    if not text or message.get("text") == PLACEHOLDER:
+        return None
+    sender_bot = message.get("bot_id")
+    if message.get("user") == bot_user_id or (sender_bot and sender_bot == bot_id):
+        return {"role": "assistant", "content": text}
+    return None if sender_bot else {"role": "user", "content": text}

@@ -20,9 +20,10 @@ from langchain_core.language_models import GenericFakeChatModel
 
 from assistant.config import Settings
 from assistant.feedback import FeedbackStore
-from assistant.interfaces import slack
-from assistant.interfaces.slack import SlackBot, http_server
+from assistant.interfaces import slack_bot
+from assistant.interfaces.slack import http_server
 from assistant.interfaces.slack_blocks import FEEDBACK_EXPIRED, FEEDBACK_THANKS, PLACEHOLDER
+from assistant.interfaces.slack_bot import SlackBot
 from assistant.knowledge import KnowledgeBase
 from assistant.retrieve import search
 from tests.fakes import FakeSlackWebAPI
@@ -201,6 +202,16 @@ def test_a_direct_message_is_answered_in_its_thread(running: RunningBot) -> None
     assert post["channel"] == "D0ALICE" and post["thread_ts"] == event["ts"]
 
 
+def test_a_message_delivered_as_mention_and_direct_message_is_answered_once(
+    running: RunningBot,
+) -> None:
+    message = running.api.add_message("D0ALICE", ALICE, f"<@UBOT> {QUESTION}")
+    assert send_event(running, {**message, "channel": "D0ALICE", "channel_type": "im"}) == 200
+    assert send_event(running, {**message, "type": "app_mention", "channel": "D0ALICE"}) == 200
+    running.stop()
+    assert len(running.api.calls_to("chat.postMessage")) == 1
+
+
 def test_a_bad_signature_is_rejected_with_401(running: RunningBot) -> None:
     event = mention(running, QUESTION)
     assert send_event(running, event, secret="not-the-signing-secret") == 401
@@ -308,7 +319,7 @@ def test_errors_become_a_short_reply_and_a_log_line_without_secrets(
     assert PLACEHOLDER not in texts
     failures = [
         r for r in caplog.records
-        if r.name == "assistant.interfaces.slack" and r.levelno >= logging.ERROR
+        if r.name == "assistant.interfaces.slack_bot" and r.levelno >= logging.ERROR
     ]
     assert failures and "SlackApiError" in failures[0].getMessage()
     assert BOT_TOKEN not in caplog.text and SIGNING_SECRET not in caplog.text
@@ -322,7 +333,7 @@ def test_a_streaming_model_updates_the_one_message_as_it_writes(
     n = next(i for i, hit in enumerate(hits, start=1) if "42.8 percent" in hit.text)
     claim = f"The digital economy made up 42.8 percent of GDP in 2023 [{n}]."
     running = start_bot(GenericFakeChatModel(messages=iter([claim])))
-    monkeypatch.setattr(slack, "UPDATE_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(slack_bot, "UPDATE_INTERVAL_SECONDS", 0.0)
     event = mention(running, QUESTION)
     send_event(running, event)
     [reply] = answered(running, event["ts"])
@@ -340,14 +351,14 @@ def test_a_streaming_model_updates_the_one_message_as_it_writes(
 def test_previews_wait_for_the_update_interval(
     slack_api: FakeSlackWebAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = slack.web_client(Settings(slack_api_url=slack_api.url), BOT_TOKEN)
+    client = slack_bot.web_client(Settings(slack_api_url=slack_api.url), BOT_TOKEN)
     ts = client.chat_postMessage(channel=CHANNEL, text=PLACEHOLDER)["ts"]
-    monkeypatch.setattr(slack, "UPDATE_INTERVAL_SECONDS", 3600.0)
-    live = slack.LiveMessage(client, slack.Thread(CHANNEL, ts), ts)
+    monkeypatch.setattr(slack_bot, "UPDATE_INTERVAL_SECONDS", 3600.0)
+    live = slack_bot.LiveMessage(client, slack_bot.Thread(CHANNEL, ts), ts)
     for piece in ["The ", "digital ", "economy"]:
         live.add(piece)
     assert slack_api.calls_to("chat.update") == []
-    monkeypatch.setattr(slack, "UPDATE_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(slack_bot, "UPDATE_INTERVAL_SECONDS", 0.0)
     live.add(" grew.")
     [update] = slack_api.calls_to("chat.update")
     assert update["text"] == "The digital economy grew. …"

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
 from assistant.interfaces.cli import app
-from assistant.interfaces.slack import SlackBot, http_server, socket_mode_handler
+from assistant.interfaces.slack import http_server, socket_mode_handler
+from assistant.interfaces.slack_bot import SlackBot
 from assistant.interfaces.slack_guards import (
     RateLimiter,
     RecentAnswers,
