@@ -310,7 +310,8 @@ def _knowledge_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
         with gr.Row(equal_height=False):
             documents = gr.Dataframe(
                 headers=["Document", "Title", "Chunks"], datatype=["str", "str", "number"],
-                interactive=False, elem_id="documents", show_label=False, scale=3,
+                interactive=False, elem_id="documents", show_label=False, scale=3, wrap=True,
+                column_widths=["34%", "52%", "14%"],
             )
             with gr.Column(scale=2):
                 upload = gr.File(

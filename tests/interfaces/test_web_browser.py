@@ -1,0 +1,96 @@
+"""The page in a real headless Chromium: ask, check the sources, upload, ask about the upload."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from assistant.config import Settings
+from assistant.feedback import FeedbackStore
+from assistant.ingest import sync
+from assistant.interfaces.web import ChatPage
+from assistant.knowledge import KnowledgeBase
+from tests.interfaces.web_doubles import launched
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+UPLOAD = "# Harbour report\n\nThe Northgate harbour handled 3.2 million containers in 2024.\n"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def url(settings: Settings) -> Iterator[str]:
+    kb = KnowledgeBase(settings)
+    sync(kb)
+    with launched(ChatPage.open(kb)) as served:
+        yield served
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser.new_page(viewport={"width": 1440, "height": 960})
+        browser.close()
+
+
+def ask(page: Page, question: str) -> None:
+    page.fill("#question textarea", question)
+    page.keyboard.press("Enter")
+
+
+def test_ask_check_sources_upload_and_ask_again(
+    url: str, browser_page: Page, settings: Settings, tmp_path: Path
+) -> None:
+    page = browser_page
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+
+    started = time.perf_counter()
+    page.get_by_text("What share of China's GDP was the digital economy in 2023?").click()
+    marker = page.wait_for_selector("#chat .answer a.cite", timeout=60_000)
+    print(f"\nfirst answer in the browser after {time.perf_counter() - started:.2f} s")
+    assert marker.inner_text() == "[1]"
+    quote = page.wait_for_selector("#sources #src-1-1 mark.quote")
+    assert "42.8 percent of GDP in 2023" in quote.inner_text()
+    assert "supported" in page.inner_text("#chat .answer .claim-check").lower()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-chat.png"))
+    marker.click()
+    page.wait_for_selector("#src-1-1.flash")
+
+    page.fill("#feedback-comment textarea", "It should also give the 2015 figure.")
+    page.get_by_role("button", name="Dislike").first.click()
+    page.get_by_text("Thanks, your feedback was saved.").wait_for()
+    [record] = FeedbackStore.in_data_dir(settings.data_dir).records("down")
+    assert record.comment == "It should also give the 2015 figure." and record.interface == "web"
+
+    document = tmp_path / "harbour-report.md"
+    document.write_text(UPLOAD, encoding="utf-8")
+    page.get_by_role("tab", name="Knowledge").click()
+    page.set_input_files("#upload input[type=file]", str(document))
+    page.wait_for_selector("#documents :text('harbour-report.md')", timeout=60_000)
+    page.get_by_text("Added harbour-report.md").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "web-knowledge.png"))
+
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "How many containers did the Northgate harbour handle in 2024?")
+    card = page.wait_for_selector(
+        "#sources .source-card:has(.source-where:text('harbour-report.md'))", timeout=60_000
+    )
+    assert "3.2 million containers" in card.inner_text()
+    assert "3.2 million containers" in page.locator("#chat .answer").last.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "web-chat-upload.png"), full_page=True)
