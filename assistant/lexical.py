@@ -5,6 +5,7 @@ mode every process rebuilds it from the shared server's collection.
 """
 
 import json
+import math
 import re
 import shutil
 import threading
@@ -122,6 +123,21 @@ class LexicalIndex:
             scores = np.where([s in allowed for s in doc_sources], scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [(ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        """Inverse document frequency of stemmed terms over the chunks (unknown terms: highest)."""
+        with self._lock:
+            model, tokenizer, total = self._model, self._tokenizer, len(self._ids)
+        vocab = tokenizer.get_vocab_dict() if tokenizer is not None else {}
+        indptr = model.scores["indptr"] if model is not None else None
+        weights: dict[str, float] = {}
+        for term in terms:
+            token = vocab.get(term)
+            frequency = 0
+            if indptr is not None and token is not None and token + 1 < len(indptr):
+                frequency = int(indptr[token + 1] - indptr[token])
+            weights[term] = math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+        return weights
 
     def knows(self, term: str) -> bool:
         """Whether a stemmed term occurs anywhere in the indexed chunks."""

@@ -5,12 +5,15 @@ question (a year, a name, a quantity) is met by no retrieved sentence, the answe
 names the nearest thing the sources do say.
 """
 
-import math
+import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from assistant.answer.draft import REFUSAL, Draft, citation
 from assistant.answer.question import QuestionNeeds, analyse, mentions, mentions_words, stems_of
 from assistant.chunking import drop_footnote_marks
+from assistant.embeddings import as_array
 from assistant.knowledge import KnowledgeBase
 from assistant.numbers import extract_figures, years_in
 from assistant.retrieve import Retrieval
@@ -20,60 +23,73 @@ MODE = "extractive"
 MIN_SIMILARITY = 0.30
 MIN_RELEVANCE = 0.42
 TERM_WEIGHT = 0.5
-RANK_WEIGHT = 0.04
+PAIR_COST = 0.05
+MIN_MEASURE_SIMILARITY = 0.3
 ENTITY_WEIGHT = 0.15
 FOLLOWER_RATIO = 0.85
 
 
+# A sentence opening like this leans on the one before it ("These agreements", "The primary
+# hurdle", "However, its submission"), so the two are scored and quoted together.
+_ANAPHOR = re.compile(
+    r"^(?:[A-Z][\w ]{0,20}, )?(?:this|these|that|those|it|its|they|their|such|the)\b|"
+    r"\b(?:this|these|those|such)\b",
+    re.IGNORECASE,
+)
+
+
+# "AliExpress, Shein and Temu": names listed together, sharing one figure.
+_GROUP = re.compile(r"(?:[A-Z][\w.&/-]*,\s+)+[A-Z][\w.&/-]*,?\s+and\s+[A-Z][\w.&/-]*")
+
+
 @dataclass
 class Candidate:
+    """One sentence, or a sentence with the one before it when that one gives its subject."""
+
     hit: Hit
-    span: tuple[int, int]
+    spans: list[tuple[int, int]]
     text: str
     similarity: float
     coverage: float
     score: float
-    rank: int
 
 
-def _term_weights(terms: list[str], contexts: list[set[str]]) -> dict[str, float]:
-    """Rarer terms among the candidate sentences weigh more (a local inverse document frequency)."""
-    total = len(contexts)
-    return {t: math.log(1 + total / (1 + sum(t in c for c in contexts))) for t in terms}
+def _units(
+    hit: Hit, vectors: dict[tuple[str, int], np.ndarray], query: np.ndarray
+) -> list[tuple[list[tuple[int, int]], float]]:
+    """Single sentences and adjacent pairs of one chunk, with their similarity to the question."""
+    keyed = [((a, b), vectors.get((hit.chunk_id, hit.start + a))) for a, b in hit.sentences]
+    units: list[tuple[list[tuple[int, int]], float]] = []
+    for position, (span, vector) in enumerate(keyed):
+        if vector is None:
+            continue
+        units.append(([span], float(vector @ query)))
+        previous = keyed[position - 1][1] if position else None
+        if previous is not None and _ANAPHOR.search(hit.text[span[0] : span[0] + 60]):
+            pair = previous + vector
+            pair_similarity = float(pair @ query) / max(float(np.linalg.norm(pair)), 1e-9)
+            units.append(([keyed[position - 1][0], span], pair_similarity))
+    return units
 
 
 def candidates(kb: KnowledgeBase, retrieval: Retrieval, needs: QuestionNeeds) -> list[Candidate]:
-    """Every sentence of the retrieved chunks, scored against the question."""
-    missing = [
-        hit.chunk_id
-        for hit in retrieval.hits
-        if any(
-            (hit.chunk_id, hit.start + a) not in retrieval.sentence_similarity
-            for a, _ in hit.sentences
-        )
-    ]
-    vectors = kb.store.sentence_vectors(missing)
-    rows: list[tuple[int, Hit, tuple[int, int], str, float, set[str]]] = []
-    for rank, hit in enumerate(retrieval.hits):
-        for a, b in hit.sentences:
-            key = (hit.chunk_id, hit.start + a)
-            similarity = retrieval.sentence_similarity.get(key)
-            if similarity is None:
-                vector = vectors.get(key)
-                similarity = float(vector @ retrieval.query_vector) if vector is not None else 0.0
-            text = drop_footnote_marks(hit.text[a:b])
-            rows.append((rank, hit, (a, b), text, similarity, stems_of(f"{hit.section} {text}")))
-    weights = _term_weights(needs.terms, [row[5] for row in rows])
+    """Every sentence (and sentence pair) of the retrieved chunks, scored against the question."""
+    vectors = kb.store.sentence_vectors([hit.chunk_id for hit in retrieval.hits])
+    weights = kb.lexical.idf(needs.terms)
     weight_total = sum(weights.values()) or 1.0
     found: list[Candidate] = []
-    for rank, hit, span, text, similarity, context in rows:
-        coverage = sum(w for t, w in weights.items() if t in context) / weight_total
-        named = sum(
-            1.0 if mentions(text, e) else 0.5 if mentions(hit.text, e) else 0.0
-            for e in needs.entities
-        ) / max(1, len(needs.entities))
-        score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named - RANK_WEIGHT * rank
-        found.append(Candidate(hit, span, text, similarity, coverage, score, rank))
+    for hit in retrieval.hits:
+        for spans, similarity in _units(hit, vectors, retrieval.query_vector):
+            text = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)
+            context = stems_of(f"{hit.section} {text}")
+            coverage = sum(w for t, w in weights.items() if t in context) / weight_total
+            named = sum(
+                1.0 if mentions(text, e) else 0.5 if mentions(hit.text, e) else 0.0
+                for e in needs.entities
+            ) / max(1, len(needs.entities))
+            score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named
+            score -= PAIR_COST * (len(spans) - 1)
+            found.append(Candidate(hit, spans, text, similarity, coverage, score))
     return sorted(found, key=lambda c: -c.score)
 
 
@@ -103,8 +119,30 @@ def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
             listing = " and ".join(str(y) for y in given)
             noun = "figures" if len(given) > 1 else "a figure"
             text = f"{REFUSAL} The sources give {noun} for {listing}, not {wanted} [1]."
-            return Draft(text, [citation(1, best.hit, [best.span])], True, MODE)
+            return Draft(text, [citation(1, best.hit, best.spans)], True, MODE)
     return Draft(REFUSAL, [], True, MODE)
+
+
+def _similarity(kb: KnowledgeBase, first: str, second: str) -> float:
+    vectors = as_array(kb.embeddings, [first, second])
+    return float(vectors[0] @ vectors[1])
+
+
+def _named_only_with_others(best: Candidate, needs: QuestionNeeds) -> str:
+    """The entity asked about "on its own" when the sentence gives a figure for a group."""
+    if not needs.alone:
+        return ""
+    for entity in needs.entities:
+        for group in _GROUP.finditer(best.text):
+            if mentions(group.group(0), entity):
+                return entity
+    return ""
+
+
+def _near_miss_group(best: Candidate, entity: str) -> Draft:
+    group = next(g.group(0) for g in _GROUP.finditer(best.text) if mentions(g.group(0), entity))
+    text = f"{REFUSAL} The sources give a figure for {group} together, not for {entity} alone [1]."
+    return Draft(text, [citation(1, best.hit, best.spans)], True, MODE)
 
 
 def _absent_entities(pool: list[Candidate], needs: QuestionNeeds) -> list[str]:
@@ -121,7 +159,8 @@ def answer(kb: KnowledgeBase, question: str, retrieval: Retrieval, max_chars: in
     absent = _absent_entities(pool, needs)
     if absent:
         return Draft(f"{REFUSAL} They do not mention {' or '.join(absent)}.", [], True, MODE)
-    if needs.measure and not any(kb.lexical.knows(term) for term in needs.measure):
+    known = [kb.lexical.knows(term) for term in needs.measure]
+    if needs.measure and not any(known):
         return Draft(f"{REFUSAL} They give no figure for {needs.measure_text}.", [], True, MODE)
     eligible = [c for c in pool if _meets(c, needs)]
     if not eligible:
@@ -129,6 +168,11 @@ def answer(kb: KnowledgeBase, question: str, retrieval: Retrieval, max_chars: in
     best = eligible[0]
     if best.similarity + TERM_WEIGHT * best.coverage < MIN_RELEVANCE:
         return Draft(REFUSAL, [], True, MODE)
+    if not all(known) and _similarity(kb, needs.measure_text, best.text) < MIN_MEASURE_SIMILARITY:
+        return Draft(f"{REFUSAL} They give no figure for {needs.measure_text}.", [], True, MODE)
+    alone = _named_only_with_others(best, needs)
+    if alone:
+        return _near_miss_group(best, alone)
     return _compose(_with_followers(best, eligible, needs, max_chars))
 
 
@@ -139,12 +183,15 @@ def _with_followers(
     chosen = [best]
     covered = stems_of(best.text) & set(needs.terms)
     length = len(best.text)
+    taken = {(best.hit.chunk_id, span) for span in best.spans}
     for other in eligible[1:]:
         if len(chosen) == 3 or other.score < FOLLOWER_RATIO * best.score:
             break
         adds = (stems_of(other.text) & set(needs.terms)) - covered
-        if not adds or length + len(other.text) + 5 > max_chars:
+        overlaps = any((other.hit.chunk_id, span) in taken for span in other.spans)
+        if not adds or overlaps or length + len(other.text) + 5 > max_chars:
             continue
+        taken |= {(other.hit.chunk_id, span) for span in other.spans}
         chosen.append(other)
         covered |= adds
         length += len(other.text) + 5
@@ -153,7 +200,7 @@ def _with_followers(
 
 def _compose(chosen: list[Candidate]) -> Draft:
     """Sentences in document order, one marker per chunk."""
-    chosen = sorted(chosen, key=lambda c: (c.hit.source, c.hit.start + c.span[0]))
+    chosen = sorted(chosen, key=lambda c: (c.hit.source, c.hit.start + c.spans[0][0]))
     numbers: dict[str, int] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     hits: dict[str, Hit] = {}
@@ -161,7 +208,7 @@ def _compose(chosen: list[Candidate]) -> Draft:
     for candidate in chosen:
         chunk_id = candidate.hit.chunk_id
         n = numbers.setdefault(chunk_id, len(numbers) + 1)
-        spans.setdefault(chunk_id, []).append(candidate.span)
+        spans.setdefault(chunk_id, []).extend(candidate.spans)
         hits[chunk_id] = candidate.hit
         parts.append(f"{candidate.text} [{n}]")
     citations = [citation(numbers[c], hits[c], spans[c]) for c in numbers]

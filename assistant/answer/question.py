@@ -54,6 +54,28 @@ _QUESTION_WORDS = {
     "figure",
     "amount",
 }
+_FILLER_WORDS = {
+    "its",
+    "it's",
+    "from",
+    "than",
+    "else",
+    "also",
+    "any",
+    "some",
+    "kind",
+    "kinds",
+    "sort",
+    "type",
+    "roughly",
+    "approximately",
+    "about",
+    "around",
+    "exactly",
+    "actually",
+    "really",
+    "just",
+}
 _NOT_ENTITIES = {
     "what",
     "which",
@@ -156,6 +178,10 @@ _GENERIC_MEASURES = {
     "time",
     "date",
 }
+_ALONE = re.compile(
+    r"\b(on (its|their|his|her) own|alone|by itself|individually|separately|by themselves)\b",
+    re.IGNORECASE,
+)
 _WHEN = re.compile(r"\b((what|which) year|when)\b", re.IGNORECASE)
 _ENTITY = re.compile(r"\b[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*")
 
@@ -171,7 +197,7 @@ def _stemmer() -> Any:
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS | _FILLER_WORDS
 
 
 def key_terms(text: str) -> list[str]:
@@ -227,15 +253,19 @@ class QuestionNeeds:
     wants_year: bool = False
     measure: list[str] = field(default_factory=list)
     measure_text: str = ""
+    alone: bool = False
 
 
 def analyse(question: str) -> QuestionNeeds:
+    wants_year = bool(_WHEN.search(question))
+    terms = key_terms(question)
     return QuestionNeeds(
-        terms=key_terms(question),
+        terms=[t for t in terms if t not in ("year", "date", "time")] if wants_year else terms,
         years=years_in(question),
         entities=entities_in(question),
         wants_quantity=bool(_QUANTITY.search(question)),
-        wants_year=bool(_WHEN.search(question)),
+        wants_year=wants_year,
+        alone=bool(_ALONE.search(question)),
         **_measure(question),
     )
 
