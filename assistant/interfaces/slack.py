@@ -69,7 +69,7 @@ def check_bot_token(bot: SlackBot) -> str:
     return f"{response.get('user')} in {response.get('team')}"
 
 
-def _serve_socket_mode(bot: SlackBot, announce: Callable[[str], None]) -> None:
+def serve_socket_mode(bot: SlackBot, announce: Callable[[str], None]) -> None:
     handler = socket_mode_handler(bot)
     try:
         handler.connect()
@@ -86,7 +86,7 @@ def _serve_socket_mode(bot: SlackBot, announce: Callable[[str], None]) -> None:
         handler.close()
 
 
-def _serve_http(bot: SlackBot, host: str, port: int, announce: Callable[[str], None]) -> None:
+def serve_http(bot: SlackBot, host: str, port: int, announce: Callable[[str], None]) -> None:
     server = http_server(bot.app, host, port)
     try:
         announce(f"Listening for Slack events at http://{host}:{port}/slack/events")
@@ -104,8 +104,8 @@ def run(
     try:
         announce(f"Signed in to Slack as {check_bot_token(bot)}.")
         if bot.credentials.socket_mode:
-            _serve_socket_mode(bot, announce)
+            serve_socket_mode(bot, announce)
         else:
-            _serve_http(bot, host, port, announce)
+            serve_http(bot, host, port, announce)
     finally:
         bot.close()

@@ -1,6 +1,7 @@
 """Starting the Slack bot: credentials, Socket Mode wiring (no connection), the CLI command, and
 the in-memory guards against repeats and floods."""
 
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,12 @@ from typer.testing import CliRunner
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
 from assistant.interfaces.cli import app
-from assistant.interfaces.slack import http_server, socket_mode_handler
+from assistant.interfaces.slack import (
+    check_bot_token,
+    http_server,
+    serve_socket_mode,
+    socket_mode_handler,
+)
 from assistant.interfaces.slack_bot import SlackBot
 from assistant.interfaces.slack_guards import (
     RateLimiter,
@@ -153,3 +159,44 @@ def test_the_cli_prints_the_app_manifest() -> None:
     result = CliRunner().invoke(app, ["slack", "--manifest"])
     assert result.exit_code == 0
     assert "socket_mode_enabled: true" in result.output and "app_mention" in result.output
+
+
+def test_start_up_names_a_bot_token_slack_rejects(
+    slack_api: FakeSlackWebAPI, bundled_kb: KnowledgeBase
+) -> None:
+    settings = slack_settings(SLACK_BOT_TOKEN="xoxb-revoked", SLACK_SIGNING_SECRET="s")
+    settings.slack_api_url = slack_api.url
+    bot = SlackBot(settings, bundled_kb)
+    try:
+        with pytest.raises(ConfigurationError, match=r"rejected SLACK_BOT_TOKEN \(invalid_auth"):
+            check_bot_token(bot)
+    finally:
+        bot.close()
+
+
+def test_start_up_names_the_api_url_it_cannot_reach(bundled_kb: KnowledgeBase) -> None:
+    settings = slack_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET="s")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        settings.slack_api_url = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    bot = SlackBot(settings, bundled_kb)
+    try:
+        with pytest.raises(ConfigurationError, match="Cannot reach the Slack Web API at http://127"):
+            check_bot_token(bot)
+    finally:
+        bot.close()
+
+
+def test_socket_mode_names_an_app_token_slack_refuses(
+    slack_api: FakeSlackWebAPI, bundled_kb: KnowledgeBase
+) -> None:
+    settings = slack_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN)
+    settings.slack_api_url = slack_api.url
+    bot = SlackBot(settings, bundled_kb)
+    try:
+        with pytest.raises(ConfigurationError, match=r"SLACK_APP_TOKEN \(invalid_auth\)"):
+            serve_socket_mode(bot, print)
+    finally:
+        bot.close()
+    [opened] = [c for c in slack_api.calls if c["method"] == "apps.connections.open"]
+    assert opened["status"] == 200
