@@ -87,12 +87,7 @@ def ask_stream(
     kb = knowledge or KnowledgeBase(settings)
     kb.require_documents()
     model = chat_model if chat_model is not None else _configured_model(settings)
-    standalone, notice = condense(cleaned, turns), ""
-    if model is not None and turns:
-        try:
-            standalone = llm.condense(model, cleaned, turns)
-        except ModelUnavailableError as exc:
-            model, notice = None, _unavailable(exc)
+    standalone, model, notice = _standalone(model, cleaned, turns)
     timings["condense"] = _ms(started)
     mark = time.perf_counter()
     retrieval = search(kb, standalone, k or settings.top_k, sources)
@@ -115,6 +110,16 @@ def _configured_model(settings: Settings) -> Any:
     from assistant.models import build_chat_model
 
     return build_chat_model(settings)
+
+
+def _standalone(model: Any, question: str, turns: list[Turn]) -> tuple[str, Any, str]:
+    """The question to retrieve for, the model still to use, and a notice if it failed."""
+    if model is None or not turns:
+        return condense(question, turns), model, ""
+    try:
+        return llm.condense(model, question, turns), model, ""
+    except ModelUnavailableError as exc:
+        return condense(question, turns), None, _unavailable(exc)
 
 
 def _unavailable(exc: ModelUnavailableError) -> str:
