@@ -3,7 +3,7 @@
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,11 +20,10 @@ CANDIDATES = 40
 
 @dataclass
 class Retrieval:
-    """Ranked hits plus what the answer step reuses: the query vector and sentence scores."""
+    """Ranked hits plus the query vector, which the answer step reuses."""
 
     hits: list[Hit]
     query_vector: np.ndarray
-    sentence_similarity: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
 def search(
@@ -35,11 +34,9 @@ def search(
     wanted = list(sources) if sources else None
     pool = max(CANDIDATES, 4 * k)
     dense: dict[str, float] = {}
-    sentence_similarity: dict[tuple[str, int], float] = {}
     for match in kb.store.nearest_sentences(query_vector, pool * 2, wanted):
         if not kb.is_active_chunk(match.chunk_id):
             continue
-        sentence_similarity[(match.chunk_id, match.start)] = match.similarity
         dense[match.chunk_id] = max(dense.get(match.chunk_id, -1.0), match.similarity)
     lexical = {
         chunk_id: score
@@ -60,7 +57,7 @@ def search(
         hits.append(_hit(row, dense.get(chunk_id), lexical.get(chunk_id), fused[chunk_id]))
         if len(hits) == k:
             break
-    return Retrieval(hits, query_vector, sentence_similarity)
+    return Retrieval(hits, query_vector)
 
 
 def _ranked(scores: dict[str, float]) -> list[str]:
