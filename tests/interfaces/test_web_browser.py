@@ -56,6 +56,8 @@ def test_ask_check_sources_upload_and_ask_again(
     url: str, browser_page: Page, settings: Settings, tmp_path: Path
 ) -> None:
     page = browser_page
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(url) else elsewhere.append(r.url))
     page.goto(url)
     page.wait_for_selector("#question textarea")
 
@@ -94,3 +96,8 @@ def test_ask_check_sources_upload_and_ask_again(
     assert "3.2 million containers" in card.inner_text()
     assert "3.2 million containers" in page.locator("#chat .answer").last.inner_text()
     page.screenshot(path=str(ARTIFACTS / "web-chat-upload.png"), full_page=True)
+
+    page.locator("#chat a.cite").first.click()
+    page.wait_for_selector("#sources #src-1-1.flash")
+    assert "42.8 percent" in page.inner_text("#sources #src-1-1 mark.quote")
+    assert elsewhere == []
