@@ -103,14 +103,17 @@ class SlackBot:
         self.events = RecentEvents()
         self.limiter = RateLimiter(settings.slack_questions_per_minute)
         self.answers = RecentAnswers()
-        self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-answer")
+        # Bolt's pool acks and posts placeholders; answers run on their own pool, so a button
+        # click is acknowledged at once even while every answering thread is busy.
+        self.listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener")
+        self.answering = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-answer")
         self.app = App(
             name="assistant",
             client=web_client(settings, self.credentials.bot_token),
             signing_secret=self.credentials.signing_secret,
             request_verification_enabled=not self.credentials.socket_mode,
             token_verification_enabled=False,
-            listener_executor=self.executor,
+            listener_executor=self.listeners,
         )
         self.app.middleware(self._skip_repeats)
         self.app.event("app_mention")(self._on_mention)
@@ -118,8 +121,9 @@ class SlackBot:
         self.app.action(re.compile(r"^feedback_(up|down)$"))(self._on_feedback)
 
     def close(self) -> None:
-        """Wait for answers in progress, then stop the thread pool."""
-        self.executor.shutdown(wait=True)
+        """Wait for the events taken and the answers in progress, then stop both pools."""
+        self.listeners.shutdown(wait=True)
+        self.answering.shutdown(wait=True)
 
     def _redact(self, text: str) -> str:
         given = self.credentials
@@ -140,26 +144,36 @@ class SlackBot:
         return next_()
 
     def _on_mention(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        self._handle_question(event, client, context)
+        self._take_question(event, client, context)
 
     def _on_message(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("channel_type") == "im" and not event.get("subtype"):
-            self._handle_question(event, client, context)
+            self._take_question(event, client, context)
 
-    def _handle_question(
+    def _take_question(
         self, event: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
+        """Filter, rate-limit and post the placeholder; the answer itself is queued."""
         if event.get("bot_id") or not event.get("user"):
             return
         if not self.events.claim(f"{event['channel']}/{event['ts']}"):
             return  # the same message also arrived as the other event type
         thread = Thread(event["channel"], event.get("thread_ts") or event["ts"])
-        reply_ts: str | None = None
         try:
             if not self.limiter.allow(event["user"]):
                 self._post(client, thread, notice_message(self._slow_down()))
                 return
             reply_ts = self._post(client, thread, notice_message(PLACEHOLDER))
+        except Exception as exc:
+            self._report_failure(client, thread, None, exc)
+            return
+        self.answering.submit(self._reply, event, client, context, thread, reply_ts)
+
+    def _reply(
+        self, event: dict[str, Any], client: WebClient, context: BoltContext,
+        thread: Thread, reply_ts: str,
+    ) -> None:
+        try:
             answer = self._answer(event, client, context, thread, reply_ts)
             message = answer_message(answer, self.answers.put(answer))
             client.chat_update(channel=thread.channel, ts=reply_ts, **message)

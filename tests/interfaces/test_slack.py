@@ -362,3 +362,44 @@ def test_previews_wait_for_the_update_interval(
     live.add(" grew.")
     [update] = slack_api.calls_to("chat.update")
     assert update["text"] == "The digital economy grew. …"
+
+
+class HeldReplies:
+    """A chat model's replies: the first at once, the rest only once ``release`` is set."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply, self.release, self.first = reply, threading.Event(), True
+
+    def __iter__(self) -> "HeldReplies":
+        return self
+
+    def __next__(self) -> str:
+        if not self.first:
+            self.release.wait(60)
+        self.first = False
+        return self.reply
+
+
+def test_a_click_is_handled_while_every_answering_thread_is_busy(
+    start_bot: Callable[..., RunningBot], bundled_kb: KnowledgeBase
+) -> None:
+    hits = search(bundled_kb, QUESTION, bundled_kb.settings.top_k).hits
+    n = next(i for i, hit in enumerate(hits, start=1) if "42.8 percent" in hit.text)
+    replies = HeldReplies(f"The digital economy made up 42.8 percent of GDP in 2023 [{n}].")
+    running = start_bot(GenericFakeChatModel(messages=replies))
+    first = mention(running, QUESTION)
+    send_event(running, first)
+    [reply] = answered(running, first["ts"])
+    try:
+        busy = [mention(running, QUESTION, user=f"U0USER{i}") for i in range(4)]
+        for event in busy:
+            send_event(running, event)
+        running.api.wait_for(lambda: len(running.api.calls_to("chat.postMessage")) == 5)
+        [buttons] = [b for b in reply["blocks"] if b["type"] == "actions"]
+        assert _click(running, reply, "feedback_up", buttons["elements"][0]["value"]) == 200
+        running.api.wait_for(lambda: bool(running.api.calls_to("chat.postEphemeral")))
+        assert len(FeedbackStore.in_data_dir(running.settings.data_dir).records()) == 1
+    finally:
+        replies.release.set()
+    running.stop()
+    assert all("42.8" in bot_messages(running, CHANNEL, e["ts"])[0]["text"] for e in busy)
