@@ -94,17 +94,26 @@ def running(start_bot: Callable[..., RunningBot]) -> RunningBot:
     return start_bot()
 
 
-def _signed_post(url: str, body: str, content_type: str, secret: str, **headers: str) -> int:
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def signed_request(
+    url: str, body: str, content_type: str, secret: str, **headers: str
+) -> urllib.request.Request:
+    """A POST signed the way Slack signs: HMAC-SHA256 of ``v0:timestamp:body``."""
     timestamp = str(int(time.time()))
     base = f"v0:{timestamp}:{body}".encode()
     signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+    return urllib.request.Request(url, data=body.encode(), method="POST", headers={
         "Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": signature, **headers,
     })
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _signed_post(url: str, body: str, content_type: str, secret: str, **headers: str) -> int:
+    request = signed_request(url, body, content_type, secret, **headers)
     try:
-        with opener.open(request, timeout=30) as response:
+        with OPENER.open(request, timeout=30) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -217,6 +226,13 @@ def test_a_bad_signature_is_rejected_with_401(running: RunningBot) -> None:
     assert send_event(running, event, secret="not-the-signing-secret") == 401
     running.stop()
     assert running.api.calls == []
+
+
+def test_the_request_url_check_is_answered_with_its_challenge(running: RunningBot) -> None:
+    body = json.dumps({"token": "unused", "challenge": "c-123", "type": "url_verification"})
+    request = signed_request(running.url, body, "application/json", SIGNING_SECRET)
+    with OPENER.open(request, timeout=30) as response:
+        assert json.loads(response.read()) == {"challenge": "c-123"}
 
 
 def test_a_retry_or_repeated_event_id_gets_no_second_answer(running: RunningBot) -> None:
