@@ -5,23 +5,15 @@ The only module that imports gradio, and only inside functions: the import must 
 """
 
 import os
-import re
-import shutil
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import (
-    AssistantError,
-    ConfigurationError,
-    DocumentError,
-    InvalidQuestionError,
-)
+from assistant.errors import AssistantError, ConfigurationError, InvalidQuestionError
 from assistant.feedback import FeedbackStore, Rating
-from assistant.interfaces import web_render
+from assistant.interfaces import web_files, web_render
 from assistant.knowledge import KnowledgeBase
 from assistant.loaders import SUPPORTED_SUFFIXES
 from assistant.types import Answer
@@ -33,15 +25,6 @@ AskStream = Callable[..., Iterator[str | Answer]]
 Chat = list[dict[str, Any]]
 Answers = dict[int, Answer]
 Progress = Callable[[str, int, int], None]
-_UNSAFE_NAME = re.compile(r"[^\w.\- ()]+")
-EXAMPLES = {
-    "china-digital-trade.md": [
-        "What share of China's GDP was the digital economy in 2023?",
-        "How large was China's cross-border e-commerce trade in 2024?",
-        "What is the Digital Silk Road?",
-        "What does China's digital trade framework aim for by 2029?",
-    ]
-}
 
 
 def _gradio() -> Any:
@@ -50,17 +33,6 @@ def _gradio() -> Any:
     import gradio
 
     return gradio
-
-
-def safe_file_name(name: str) -> str:
-    """A plain file name for an upload: no directories, no hidden files, an allowed type."""
-    base = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
-    cleaned = _UNSAFE_NAME.sub("-", base).strip(" .-")[-120:]
-    suffix = Path(cleaned).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES or not Path(cleaned).stem.strip(" .-"):
-        allowed = ", ".join(SUPPORTED_SUFFIXES)
-        raise DocumentError(f"“{cleaned or name}” is not a supported file; allowed: {allowed}.")
-    return Path(cleaned).stem + suffix
 
 
 def _default_ask_stream() -> AskStream:
@@ -163,7 +135,7 @@ class ChatPage:
         return "extractive"
 
     def examples(self) -> list[str]:
-        return [q for source in self.kb.manifest() for q in EXAMPLES.get(source, [])]
+        return [q for source in self.kb.manifest() for q in web_render.EXAMPLES.get(source, [])]
 
     def upload(self, files: list[str] | None, progress: Progress) -> tuple[Any, ...]:
         """Save uploads into the knowledge dir and ingest them at once."""
@@ -171,32 +143,12 @@ class ChatPage:
         added: list[str] = []
         try:
             for upload in files or []:
-                added.append(self._ingest_upload(Path(upload), progress))
+                added.append(web_files.add_upload(self.kb, Path(upload), progress))
         except AssistantError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         if added:
             gr.Info(f"Added {', '.join(added)}: ask about it now.")
         return (*self.knowledge_view(), None)
-
-    def _ingest_upload(self, upload: Path, progress: Progress) -> str:
-        from assistant.ingest import sync
-
-        settings = self.kb.settings
-        name = safe_file_name(upload.name)
-        size = upload.stat().st_size
-        if size > settings.max_file_bytes:
-            raise DocumentError(
-                f"{name} is {size:,} bytes; the limit is {settings.max_file_bytes:,} "
-                "(ASSISTANT_MAX_FILE_BYTES)."
-            )
-        settings.knowledge_dir.mkdir(parents=True, exist_ok=True)
-        target = settings.knowledge_dir / name
-        shutil.copyfile(upload, target)
-        report = sync(self.kb, [target], progress)
-        if report.skipped:
-            target.unlink(missing_ok=True)
-            raise DocumentError(f"{name} was not added: {report.skipped[0].reason}")
-        return name
 
     def delete(self, source: str | None) -> tuple[Any, ...]:
         """Remove a document's file from the knowledge dir and its rows from the store."""
@@ -204,18 +156,10 @@ class ChatPage:
         if not source or source not in self.kb.manifest():
             gr.Warning("Choose a document to remove.")
             return self.knowledge_view()
-        root = self.kb.settings.knowledge_dir.resolve()
-        path = (root / source).resolve()
         try:
-            if path.is_relative_to(root) and path.is_file():
-                path.unlink()
-            self.kb.store.remove_document(source)
+            web_files.remove_document(self.kb, source)
         except AssistantError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        except OSError as exc:
-            message = f"Cannot remove {source}: {exc.strerror}"
-            raise gr.Error(message, print_exception=False) from None
-        self.kb.refresh(force=True)
         gr.Info(f"Removed {source}.")
         return self.knowledge_view()
 

@@ -18,6 +18,15 @@ _STATUS_LABELS = {
     "unverified": "Unverified",
     "abstained": "Not answered",
 }
+# Example questions offered on an empty chat, for the documents that come with the project.
+EXAMPLES = {
+    "china-digital-trade.md": [
+        "What share of China's GDP was the digital economy in 2023?",
+        "How large was China's cross-border e-commerce trade in 2024?",
+        "What is the Digital Silk Road?",
+        "What does China's digital trade framework aim for by 2029?",
+    ]
+}
 EMPTY_SOURCES = (
     '<div class="sources-panel sources-empty"><h3 class="panel-title">Sources</h3>'
     "<p>Ask a question: the passages behind the answer appear here, with the cited "

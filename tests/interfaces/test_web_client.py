@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from assistant.interfaces.web import EXAMPLES, ChatPage
+from assistant.interfaces.web import ChatPage
+from assistant.interfaces.web_render import EXAMPLES
 from assistant.knowledge import KnowledgeBase
 from tests.interfaces.web_doubles import launched
 

@@ -9,7 +9,8 @@ import pytest
 from assistant.answer.core import ask
 from assistant.errors import InvalidQuestionError, StoreUnavailableError
 from assistant.ingest import sync
-from assistant.interfaces.web import ChatPage, safe_file_name
+from assistant.interfaces.web import ChatPage
+from assistant.interfaces.web_files import safe_file_name
 from assistant.knowledge import KnowledgeBase
 from tests.interfaces.web_doubles import QUOTE, StubAsk, make_answer
 
@@ -187,6 +188,17 @@ def test_uploads_of_the_wrong_type_size_or_content_are_refused(
         page.upload([upload_file(tmp_path, "broken.pdf", "not a pdf")], lambda *_: None)
     assert not (kb.settings.knowledge_dir / "broken.pdf").exists()
     assert sorted(kb.manifest()) == ["china-digital-trade.md"]
+
+
+def test_a_failed_replacement_keeps_the_previous_file(kb: KnowledgeBase, tmp_path: Path) -> None:
+    page = page_with(kb, StubAsk())
+    good = "# Notes\n\nThe first version.\n"
+    page.upload([upload_file(tmp_path, "notes.md", good)], lambda *_: None)
+    (tmp_path / "uploads" / "notes.md").unlink()
+    with pytest.raises(gr.Error, match=r"notes\.md was not added: the file is empty"):
+        page.upload([upload_file(tmp_path, "notes.md", "  ")], lambda *_: None)
+    assert (kb.settings.knowledge_dir / "notes.md").read_text(encoding="utf-8") == good
+    assert "notes.md" in kb.manifest()
 
 
 def test_delete_removes_the_file_and_its_passages(kb: KnowledgeBase, tmp_path: Path) -> None:
