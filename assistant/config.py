@@ -9,7 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Every knob of the assistant; environment variables use the ``ASSISTANT_`` prefix."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", extra="ignore", populate_by_name=True
+    )
 
     knowledge_dir: Path = Field(Path("knowledge"), description="Folder of source documents.")
     data_dir: Path = Field(

@@ -210,6 +210,8 @@ def _compose(chosen: list[Candidate]) -> Draft:
         n = numbers.setdefault(chunk_id, len(numbers) + 1)
         spans.setdefault(chunk_id, []).extend(candidate.spans)
         hits[chunk_id] = candidate.hit
-        parts.append(f"{candidate.text} [{n}]")
+        parts.extend(
+            f"{drop_footnote_marks(candidate.hit.text[a:b])} [{n}]" for a, b in candidate.spans
+        )
     citations = [citation(numbers[c], hits[c], spans[c]) for c in numbers]
     return Draft(" ".join(parts), citations, False, MODE)
