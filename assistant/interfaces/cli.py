@@ -245,7 +245,9 @@ def ask(
 def slack_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port for Slack events.")] = 3000,
     host: Annotated[str, typer.Option(help="Interface to listen on in HTTP mode.")] = "0.0.0.0",
-    manifest: Annotated[bool, typer.Option(help="Print the Slack app manifest and exit.")] = False,
+    manifest: Annotated[
+        bool, typer.Option("--manifest", help="Print the Slack app manifest and exit.")
+    ] = False,
 ) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --port."""
     if manifest:

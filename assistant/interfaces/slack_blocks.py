@@ -87,8 +87,8 @@ def progress_message(partial: str) -> Message:
 def source_line(citation: Citation) -> str:
     """``[n]`` document · section, then the quoted sentence."""
     document = escape(citation.title or citation.source)
-    section, source = escape(citation.section), escape(citation.source)
-    where = f"*[{citation.n}]* {document} · _{section}_ (`{source}`)"
+    section = f" · _{escape(citation.section)}_" if citation.section != citation.title else ""
+    where = f"*[{citation.n}]* {document}{section} (`{escape(citation.source)}`)"
     return f"{where}\n“{escape(_clip(citation.quote, _QUOTE_LIMIT))}”"
 
 

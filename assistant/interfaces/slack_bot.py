@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -58,6 +59,20 @@ def web_client(settings: Settings, token: str) -> WebClient:
             ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=3)
         ],
     )
+
+
+class _TokenInClientFilter(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN and warns that it is unused beside a client, which is
+    built from that same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _drop_token_warning() -> None:
+    bolt = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _TokenInClientFilter) for f in bolt.filters):
+        bolt.addFilter(_TokenInClientFilter())
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,7 @@ class SlackBot:
         # click is acknowledged at once even while every answering thread is busy.
         self.listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener")
         self.answering = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-answer")
+        _drop_token_warning()
         self.app = App(
             name="assistant",
             client=web_client(settings, self.credentials.bot_token),

@@ -60,6 +60,14 @@ def test_an_abstention_is_worded_as_one(bundled_kb: KnowledgeBase) -> None:
     assert "Sources:" not in message["text"]
 
 
+def test_a_section_is_named_unless_it_is_the_document_title(gdp_answer: Answer) -> None:
+    citation = gdp_answer.citations[0]
+    titled = source_line(citation.model_copy(update={"section": citation.title}))
+    assert titled.startswith(f"*[1]* {citation.title} (`china-digital-trade.md`)")
+    inner = source_line(citation.model_copy(update={"section": "Digital trade"}))
+    assert inner.startswith(f"*[1]* {citation.title} · _Digital trade_ (`china-digital-trade.md`)")
+
+
 def test_document_text_cannot_inject_slack_markup(gdp_answer: Answer) -> None:
     citation = gdp_answer.citations[0].model_copy(
         update={"quote": "Growth <!channel> & <https://evil.example|click>", "section": "A > B"}
