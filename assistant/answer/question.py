@@ -8,135 +8,27 @@ from typing import Any
 from assistant.lexical import split_terms
 from assistant.numbers import years_in
 
-_QUESTION_WORDS = {
-    "what",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "when",
-    "where",
-    "why",
-    "how",
-    "does",
-    "did",
-    "do",
-    "is",
-    "are",
-    "was",
-    "were",
-    "has",
-    "have",
-    "had",
-    "can",
-    "could",
-    "would",
-    "will",
-    "should",
-    "tell",
-    "me",
-    "please",
-    "about",
-    "according",
-    "article",
-    "source",
-    "sources",
-    "text",
-    "say",
-    "says",
-    "said",
-    "mention",
-    "mentioned",
-    "give",
-    "many",
-    "much",
-    "number",
-    "figure",
-    "amount",
-}
-_FILLER_WORDS = {
-    "its",
-    "it's",
-    "from",
-    "than",
-    "else",
-    "also",
-    "any",
-    "some",
-    "kind",
-    "kinds",
-    "sort",
-    "type",
-    "roughly",
-    "approximately",
-    "about",
-    "around",
-    "exactly",
-    "actually",
-    "really",
-    "just",
-}
-_NOT_ENTITIES = {
-    "what",
-    "which",
-    "who",
-    "when",
-    "where",
-    "why",
-    "how",
-    "does",
-    "did",
-    "do",
-    "is",
-    "are",
-    "was",
-    "were",
-    "and",
-    "in",
-    "the",
-    "a",
-    "an",
-    "of",
-    "by",
-    "for",
-    "tell",
-    "according",
-    "give",
-    "list",
-    "name",
-    "i",
-    "if",
-    "can",
-    "could",
-    "please",
-    "so",
-    "then",
-    "also",
-    "on",
-    "to",
-    "with",
-    "as",
-    "has",
-    "have",
-    "had",
-    "from",
-    "at",
-    "it",
-    "its",
-    "this",
-    "that",
-    "there",
-    "between",
-    "after",
-    "before",
-    "during",
-    "since",
-    "ok",
-    "okay",
-    "thanks",
-    "hi",
-    "hello",
-}
+_QUESTION_WORDS = frozenset(
+    (
+        "about according amount are article can could did do does figure give had has have "
+        "how is many me mention mentioned much number please said say says should source "
+        "sources tell text was were what when where which who whom whose why will would"
+    ).split()
+)
+_FILLER_WORDS = frozenset(
+    (
+        "about actually also any approximately around else exactly from it's its just kind "
+        "kinds really roughly some sort than type"
+    ).split()
+)
+_NOT_ENTITIES = frozenset(
+    (
+        "a according after also an and are as at before between by can could did do does "
+        "during for from give had has have hello hi how i if in is it its list name of ok "
+        "okay on please since so tell thanks that the then there this to was were what when "
+        "where which who why with"
+    ).split()
+)
 _QUANTITY = re.compile(
     r"\b(how (many|much|big|large|high|far)|percentage|proportion|fraction|portion|"
     r"what (share|number|amount|value|volume|size|level|figure)|rank(s|ed|ing)?|position|"
@@ -149,35 +41,13 @@ _MEASURE = re.compile(
     r"(?:\s+(?:in|of|for|by|at)\b|\?|$)",
     re.IGNORECASE,
 )
-_GENERIC_MEASURES = {
-    "share",
-    "proportion",
-    "percentag",
-    "percent",
-    "fraction",
-    "portion",
-    "part",
-    "number",
-    "amount",
-    "total",
-    "valu",
-    "figur",
-    "size",
-    "level",
-    "count",
-    "volum",
-    "slice",
-    "posit",
-    "rank",
-    "place",
-    "big",
-    "larg",
-    "much",
-    "mani",
-    "year",
-    "time",
-    "date",
-}
+_GENERIC_MEASURES = frozenset(
+    (
+        "amount big count date figur fraction larg level mani much number part percent "
+        "percentag place portion posit proportion rank share size slice time total valu volum "
+        "year"
+    ).split()
+)
 _ALONE = re.compile(
     r"\b(on (its|their|his|her) own|alone|by itself|individually|separately|by themselves)\b",
     re.IGNORECASE,
