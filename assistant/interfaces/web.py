@@ -4,6 +4,7 @@ The only module that imports gradio, and only inside functions: the import must 
 ``GRADIO_ANALYTICS_ENABLED=False`` (see ``_gradio``), and ``assistant ask`` must not pay for it.
 """
 
+import html
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,20 @@ def _gradio() -> Any:
     import gradio
 
     return gradio
+
+
+# Gradio renders notices as HTML: names and messages go in as text.
+def _error(message: str) -> Exception:
+    error: Exception = _gradio().Error(html.escape(message, quote=False), print_exception=False)
+    return error
+
+
+def _warn(message: str) -> None:
+    _gradio().Warning(html.escape(message, quote=False))
+
+
+def _info(message: str) -> None:
+    _gradio().Info(html.escape(message, quote=False))
 
 
 def _default_ask_stream() -> AskStream:
@@ -72,24 +87,23 @@ class ChatPage:
                     message = _assistant(web_render.streaming_html(text))
                     yield [*asked, message], gr.skip(), answers, ""
         except InvalidQuestionError as exc:
-            gr.Warning(str(exc))
+            _warn(str(exc))
             yield chat, gr.skip(), answers, question
         except AssistantError as exc:
             yield chat, gr.skip(), answers, question
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise _error(str(exc)) from None
 
     def ask_api(self, question: str) -> dict[str, Any]:
         """Answer a question from the knowledge base; returns the Answer as JSON."""
-        gr = _gradio()
         answer: Answer | None = None
         try:
             for event in self.ask_stream(question, knowledge=self.kb):
                 if isinstance(event, Answer):
                     answer = event
         except AssistantError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise _error(str(exc)) from None
         if answer is None:
-            raise gr.Error("No answer was produced; try again.", print_exception=False)
+            raise _error("No answer was produced; try again.")
         return answer.model_dump(mode="json")
 
     def sources_for(self, answers: Answers, index: int) -> Any:
@@ -100,20 +114,19 @@ class ChatPage:
 
     def rate(self, answers: Answers, comment: str, index: int, liked: bool | str) -> str:
         """Store a thumbs up or down with the optional comment; returns the cleared comment box."""
-        gr = _gradio()
         if liked == "":
             return comment  # the rating was withdrawn in the page; the stored one stays
         answer = answers.get(index)
         if answer is None:
-            gr.Warning("That message is still being answered; rate it once it is finished.")
+            _warn("That message is still being answered; rate it once it is finished.")
             return comment
         rating: Rating = "up" if liked is True else "down"
         note = comment.strip() if liked in (True, False) else f"{liked}: {comment.strip()}"
         try:
             self.feedback.record(answer, rating, comment=note.strip(": "), interface="web")
         except AssistantError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-        gr.Info("Thanks, your feedback was saved.")
+            raise _error(str(exc)) from None
+        _info("Thanks, your feedback was saved.")
         return ""
 
     def knowledge_view(self) -> tuple[Any, ...]:
@@ -139,28 +152,26 @@ class ChatPage:
 
     def upload(self, files: list[str] | None, progress: Progress) -> tuple[Any, ...]:
         """Save uploads into the knowledge dir and ingest them at once."""
-        gr = _gradio()
         added: list[str] = []
         try:
             for upload in files or []:
                 added.append(web_files.add_upload(self.kb, Path(upload), progress))
         except AssistantError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise _error(str(exc)) from None
         if added:
-            gr.Info(f"Added {', '.join(added)}: ask about it now.")
+            _info(f"Added {', '.join(added)}: ask about it now.")
         return (*self.knowledge_view(), None)
 
     def delete(self, source: str | None) -> tuple[Any, ...]:
         """Remove a document's file from the knowledge dir and its rows from the store."""
-        gr = _gradio()
         if not source or source not in self.kb.manifest():
-            gr.Warning("Choose a document to remove.")
+            _warn("Choose a document to remove.")
             return self.knowledge_view()
         try:
             web_files.remove_document(self.kb, source)
         except AssistantError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
-        gr.Info(f"Removed {source}.")
+            raise _error(str(exc)) from None
+        _info(f"Removed {source}.")
         return self.knowledge_view()
 
 

@@ -102,6 +102,12 @@ def test_a_store_failure_is_a_gradio_error_with_its_message(kb: KnowledgeBase) -
         next(steps)
 
 
+def test_notices_show_names_as_text(kb: KnowledgeBase) -> None:
+    page = page_with(kb, StubAsk(error=StoreUnavailableError("Cannot open <b>/data</b> & retry.")))
+    with pytest.raises(gr.Error, match=r"Cannot open &lt;b&gt;/data&lt;/b&gt; &amp; retry\."):
+        list(page.respond("A question?", [], {}))
+
+
 def test_thumbs_down_with_a_comment_is_stored(kb: KnowledgeBase) -> None:
     page = page_with(kb, StubAsk())
     *_, (_, _, answers, _) = run(page, "What share of GDP was the digital economy?")
