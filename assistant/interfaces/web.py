@@ -297,9 +297,10 @@ def launch(app: "gradio.Blocks", settings: Any, host: str, port: int, *, block: 
             show_error=False, footer_links=["api"], max_file_size=settings.max_file_bytes,
             theme=theme, css=_asset("web.css"), head=f"<script>{_asset('web.js')}</script>",
         )
-    except OSError as exc:
+    except OSError:
         raise ConfigurationError(
-            f"Cannot serve the page on {host}:{port} ({exc}); choose another --port."
+            f"Cannot serve the page on {host}:{port}: the port is taken or the address is not "
+            "this machine's. Choose another --port or --host."
         ) from None
     return str(url)
 

@@ -1,5 +1,6 @@
 """`assistant chat` start-up decisions and `assistant feedback export --as-fixtures`."""
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,16 @@ def test_the_command_line_does_not_import_gradio() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_taken_port_is_a_clear_error(fast_kb: KnowledgeBase) -> None:
+    from assistant.errors import ConfigurationError
+    from assistant.interfaces.web import ChatPage, build_app, launch
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = build_app(ChatPage.open(fast_kb))
+        with pytest.raises(ConfigurationError, match=f"127.0.0.1:{port}: the port is taken"):
+            launch(app, fast_kb.settings, "127.0.0.1", port, block=False)
