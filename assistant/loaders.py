@@ -17,6 +17,8 @@ from assistant.errors import DocumentError
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# A DOCX is a zip: its parts may expand far beyond the file's size (a "zip bomb").
+MAX_DOCX_EXPANDED_BYTES = 200_000_000
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,15 @@ def blocks_from_docx(data: bytes, source: str) -> list[Block]:
     import docx
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+        if expanded > MAX_DOCX_EXPANDED_BYTES:
+            raise DocumentError(
+                f"{source}: the DOCX expands to {expanded:,} bytes, over the limit of "
+                f"{MAX_DOCX_EXPANDED_BYTES:,}."
+            )
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
         raise DocumentError(f"{source}: not a readable DOCX file ({exc}).") from exc
     blocks: list[Block] = []
     for paragraph in document.paragraphs:

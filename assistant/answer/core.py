@@ -17,7 +17,11 @@ from assistant.types import Answer, Stamp, Turn
 from assistant.verify import verify
 
 EXTRACTIVE_VERSION = "extractive/1"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control and bidi-override characters, and lone surrogates (undecodable bytes of a command
+# line arrive as U+DC80..U+DCFF; no tokenizer or JSON encoder accepts them).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 HistoryLike = Sequence[Turn | dict[str, str]]
 
@@ -39,7 +43,9 @@ def clean_question(question: str, limit: int) -> str:
 
 def _turns(history: HistoryLike, limit: int) -> list[Turn]:
     turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history]
-    return [Turn(role=t.role, content=t.content[:limit]) for t in turns[-10:]]
+    return [
+        Turn(role=t.role, content=_CONTROL.sub(" ", t.content[:limit])) for t in turns[-10:]
+    ]
 
 
 def ask(
