@@ -81,7 +81,9 @@ class FakeSlackWebAPI:
         """A message as Slack stores it, with a timestamp later than every earlier one."""
         with self._changed:
             self._clock += 1
-            message = {"type": "message", "ts": str(self._clock), "user": user, "text": text}
+            message: dict[str, Any] = {
+                "type": "message", "ts": str(self._clock), "user": user, "text": text
+            }
             message.update(extra)
             if thread_ts:
                 message["thread_ts"] = thread_ts
@@ -129,9 +131,9 @@ class FakeSlackWebAPI:
         }
 
     def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        fields = {k: params[k] for k in ("blocks", "thread_ts") if k in params}
+        fields: dict[str, Any] = {k: params[k] for k in ("blocks", "thread_ts") if k in params}
         self._clock += 1
-        message = {
+        message: dict[str, Any] = {
             "type": "message", "ts": str(self._clock), "user": self.BOT_USER_ID,
             "bot_id": self.BOT_ID, "text": params.get("text", ""), **fields,
         }

@@ -36,7 +36,7 @@ APP_TOKEN = "xapp-1-setup-app-token"
 
 
 def slack_settings(**tokens: str) -> Settings:
-    return Settings(**{name: SecretStr(value) for name, value in tokens.items()})
+    return Settings.model_validate({name: SecretStr(value) for name, value in tokens.items()})
 
 
 @pytest.fixture
