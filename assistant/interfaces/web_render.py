@@ -10,6 +10,7 @@ from assistant.loaders import SUPPORTED_SUFFIXES
 from assistant.types import Answer, Citation, SentenceCheck
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_SPACED_MARKER = re.compile(r"\s?\[\d+\]")  # what verification strips from a sentence
 # Braces and dollars too: gr.HTML fills its value into a template.
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;"})
 _STATUS_LABELS = {
@@ -45,7 +46,9 @@ def escape(text: str) -> str:
 
 def mode_label(mode: str) -> str:
     """How an answer was produced, in words a reader understands."""
-    return "Offline · extractive" if mode == "extractive" else f"Model · {mode}"
+    if mode == "extractive":
+        return "Offline · extractive"
+    return f"Model · {mode.removeprefix('llm:')}"
 
 
 def card_id(turn: int, n: int) -> str:
@@ -95,22 +98,37 @@ def _claims_body(text: str, checks: list[SentenceCheck], turn: int, cited: set[i
     """Wrap each checked sentence of the answer; the text between them keeps its markers."""
     parts: list[str] = []
     cursor = 0
-    for check in checks:
-        at = text.find(check.sentence, cursor) if check.sentence else -1
-        if at < 0:
-            continue
-        parts.append(_linked(text[cursor:at], turn, cited))
-        parts.append(_claim(check, turn, cited))
-        cursor = at + len(check.sentence)
+    for start, end, check in _claim_spans(text, checks):
+        parts.append(_linked(text[cursor:start], turn, cited))
+        parts.append(_claim(text[start:end], check, turn, cited))
+        cursor = end
     parts.append(_linked(text[cursor:], turn, cited))
     return f'<div class="answer-body">{"".join(parts)}</div>'
 
 
-def _claim(check: SentenceCheck, turn: int, cited: set[int]) -> str:
+def _claim_spans(text: str, checks: list[SentenceCheck]) -> list[tuple[int, int, SentenceCheck]]:
+    """Where each checked sentence sits in the answer. Checks hold sentences without their
+    markers ("... 2023 [1]." is checked as "... 2023."), so they are found in the answer with
+    its markers taken out, and mapped back."""
+    masked = {i for m in _SPACED_MARKER.finditer(text) for i in range(m.start(), m.end())}
+    kept = [i for i in range(len(text)) if i not in masked]
+    bare = "".join(text[i] for i in kept)
+    spans: list[tuple[int, int, SentenceCheck]] = []
+    cursor = 0
+    for check in checks:
+        at = bare.find(check.sentence, cursor) if check.sentence else -1
+        if at < 0:
+            continue
+        cursor = at + len(check.sentence)
+        spans.append((kept[at], kept[cursor - 1] + 1, check))
+    return spans
+
+
+def _claim(sentence: str, check: SentenceCheck, turn: int, cited: set[int]) -> str:
     state = "supported" if check.supported else "unverified"
     why = "Checked against the cited passage" if check.supported else check.reason or "Not backed"
     return (
-        f'<span class="claim claim-{state}">{_linked(check.sentence, turn, cited)}</span>'
+        f'<span class="claim claim-{state}">{_linked(sentence, turn, cited)}</span>'
         f'<span class="claim-check claim-check-{state}" title="{escape(why)}">{state}</span>'
     )
 

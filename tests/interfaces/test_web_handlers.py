@@ -12,6 +12,8 @@ from assistant.ingest import sync
 from assistant.interfaces.web import ChatPage
 from assistant.interfaces.web_files import safe_file_name
 from assistant.knowledge import KnowledgeBase
+from assistant.retrieve import search
+from tests.fakes import FakeOpenAIServer
 from tests.interfaces.web_doubles import QUOTE, StubAsk, make_answer
 
 
@@ -81,6 +83,27 @@ def test_unverified_claims_and_model_mode_are_shown(kb: KnowledgeBase) -> None:
     assert 'class="claim claim-unverified"' in chat[1]["content"]
     assert 'title="figure 42.8 not in the cited passage">unverified<' in chat[1]["content"]
     assert "Model · gpt-4o-mini" in chat[1]["content"] and "0 of 1 claims supported" in sources
+
+
+def test_a_model_answer_streams_into_the_chat(kb: KnowledgeBase) -> None:
+    question = "What share of China's GDP was the digital economy in 2023?"
+    claim = "The digital economy made up 42.8 percent of GDP in 2023"
+    with FakeOpenAIServer() as server:
+        kb.settings.openai_base_url, kb.settings.chat_model = server.url, "fake-llm"
+        hits = search(kb, question, kb.settings.top_k).hits
+        n = next(n for n, hit in enumerate(hits, 1) if "42.8 percent" in hit.text)
+        server.script = [f"{claim} [{n}]."]
+        steps = list(ChatPage.open(kb).respond(question, [], {}))
+    streamed = [step[0][1]["content"] for step in steps[1:-1]]
+    assert len(streamed) > 3 and all("answer-streaming" in html for html in streamed)
+    chat, sources, answers, _ = steps[-1]
+    message = chat[1]["content"]
+    assert answers[1].mode == "llm:fake-llm" and "Model · fake-llm" in message
+    assert (
+        f'<span class="claim claim-supported">{claim} <a class="cite" href="#src-1-1">[1]</a>.'
+        "</span>"
+    ) in message
+    assert '<mark class="quote">' in sources and "42.8 percent of GDP in 2023" in sources
 
 
 def test_an_invalid_question_warns_and_gives_the_text_back(kb: KnowledgeBase) -> None:
