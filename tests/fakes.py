@@ -201,14 +201,23 @@ class Stall:
         self.seconds = seconds
 
 
-OpenAIReply = str | int | Stall
+class Malformed:
+    """A scripted reply of HTTP 200 whose body is ``body`` verbatim: not what the protocol says."""
+
+    def __init__(self, body: str, content_type: str = "application/json") -> None:
+        self.body = body.encode()
+        self.content_type = content_type
+
+
+OpenAIReply = str | int | Stall | Malformed
 
 
 class FakeOpenAIServer:
     """An OpenAI-compatible server on 127.0.0.1: chat completions (JSON, or SSE when the request
     streams) and embeddings. Each chat request takes the next scripted reply: a text, an HTTP
-    status to fail with (``Retry-After-Ms: 10``, so the client's retries stay quick), or a
-    ``Stall``; ``otherwise`` answers when the script is used up. Records every request."""
+    status to fail with (``Retry-After-Ms: 10``, so the client's retries stay quick), a
+    ``Stall`` or a ``Malformed`` body; ``otherwise`` answers when the script is used up.
+    Records every request."""
 
     def __init__(self, *script: OpenAIReply, otherwise: OpenAIReply = 500) -> None:
         import threading
@@ -309,7 +318,9 @@ def _openai_handler(server: FakeOpenAIServer) -> type:
                 if server.stopping.wait(reply.seconds):
                     return
                 reply = "Too late."
-            if isinstance(reply, int):
+            if isinstance(reply, Malformed):
+                self._raw(reply)
+            elif isinstance(reply, int):
                 error = {"message": f"scripted {reply}", "type": "server_error", "code": None}
                 self._json(reply, {"error": error}, {"Retry-After-Ms": "10"})
             elif body.get("stream"):
@@ -327,6 +338,13 @@ def _openai_handler(server: FakeOpenAIServer) -> type:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self._write(data)
+
+        def _raw(self, reply: Malformed) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self._write(reply.body)
 
         def _events(self, chunks: list[dict[str, Any]]) -> None:
             self.send_response(200)
