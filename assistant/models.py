@@ -126,7 +126,7 @@ def _translate(exc: Exception, model: str) -> AssistantError | None:
         return ModelUnavailableError(reason)
     import openai
 
-    if isinstance(exc, ValueError | KeyError | TypeError):
+    if isinstance(exc, ValueError):
         # A reply that is not what the protocol says: a body that is not JSON, no choices, a
         # chunk LangChain cannot parse (JSONDecodeError and ValidationError are ValueErrors).
         return ModelUnavailableError(f"its reply could not be read: {type(exc).__name__}")
