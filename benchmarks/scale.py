@@ -1,0 +1,121 @@
+"""One scale measurement: a synthetic corpus of N chunks, ingested into one kind of store.
+
+Run as ``python -m benchmarks.scale --size N --store embedded|server --out FILE``; the runner
+starts one process per size and store, so each one's memory is its own.
+"""
+
+import argparse
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from assistant import KnowledgeBase, Settings
+from assistant.embeddings import MiniLMEmbeddings
+from assistant.ingest import sync
+from assistant.retrieve import search
+from benchmarks.latency import questions
+from benchmarks.measure import (
+    WORK,
+    disk_mb,
+    fresh_dir,
+    load_average,
+    peak_rss_mb,
+    percentiles,
+    rss_mb,
+    stopwatch,
+    time_calls,
+    write_json,
+)
+from benchmarks.server import Server, chroma_server
+from benchmarks.synthetic import write_corpus
+
+SLICE = 8192
+
+
+def embedding_baseline(embeddings: MiniLMEmbeddings, sentences: list[str]) -> dict[str, float]:
+    """Wall and CPU seconds the model alone takes to embed the texts the pipeline embeds."""
+    embeddings.embed_array(sentences[:64])
+    with stopwatch() as timer:
+        for start in range(0, len(sentences), SLICE):
+            embeddings.embed_array(sentences[start : start + SLICE])
+    return timer
+
+
+def settings_for(corpus: Path, data: Path, server: Server | None) -> Settings:
+    return Settings(
+        knowledge_dir=corpus,
+        data_dir=data,
+        collection="bench",
+        chroma_host=server.host if server else None,
+        chroma_port=server.port if server else 8000,
+    )
+
+
+def query_latency(
+    settings: Settings, embeddings: MiniLMEmbeddings, rounds: int
+) -> tuple[dict[str, Any], float]:
+    """Warm p50/p95 of ``search`` and the first query of a newly opened knowledge base."""
+    asked = questions()
+    with stopwatch() as first:
+        kb = KnowledgeBase(settings, embeddings=embeddings)
+        search(kb, asked[0], settings.top_k)
+    timings = time_calls(lambda q: search(kb, q, settings.top_k), asked, rounds)
+    return percentiles(timings), round(first["s"] * 1000, 1)
+
+
+def measure(
+    size: int, store: str, rounds: int, embed_baseline: bool, work: Path | None = None
+) -> dict[str, Any]:
+    work = fresh_dir(work or WORK / f"scale-{size}-{store}")
+    sentences = write_corpus(work / "corpus", size)
+    embeddings = MiniLMEmbeddings(batch_size=Settings().embed_batch_size)
+    result: dict[str, Any] = {"size": size, "store": store, "sentences": len(sentences)}
+    result["load_average_start"] = load_average()
+    if embed_baseline:
+        timer = embedding_baseline(embeddings, sentences)
+        result["embed_only_s"] = round(timer["s"], 2)
+        result["embed_only_cpu_s"] = round(timer["cpu_s"], 2)
+    with ExitStack() as stack:
+        server = stack.enter_context(chroma_server(work / "server")) if store == "server" else None
+        settings = settings_for(work / "corpus", work / "data", server)
+        with stopwatch(*([server.pid] if server else [])) as timer:
+            report = sync(KnowledgeBase(settings, embeddings=embeddings))
+        result["chunks"] = report.chunks
+        result["ingest_s"] = round(timer["s"], 2)
+        result["ingest_cpu_s"] = round(timer["cpu_s"], 2)
+        result["query"], result["first_query_ms"] = query_latency(settings, embeddings, rounds)
+        result["rss_mb"] = rss_mb()
+        result["peak_rss_mb"] = peak_rss_mb()
+        result["server_rss_mb"] = rss_mb(server.pid) if server else None
+    stored = [work / "data"] + ([work / "server"] if store == "server" else [])
+    result["disk_mb"] = disk_mb(*stored)
+    result["load_average_end"] = load_average()
+    result.update(_throughput(result))
+    return result
+
+
+def _throughput(result: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"ingest_chunks_per_s": round(result["chunks"] / result["ingest_s"], 1)}
+    if "embed_only_s" in result:
+        out["embed_chunks_per_s"] = round(result["chunks"] / result["embed_only_s"], 1)
+        out["pipeline_overhead"] = round(result["ingest_s"] / result["embed_only_s"] - 1, 3)
+        out["pipeline_overhead_cpu"] = round(
+            result["ingest_cpu_s"] / result["embed_only_cpu_s"] - 1, 3
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--store", choices=("embedded", "server"), required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-embed-baseline", action="store_true")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    result = measure(args.size, args.store, args.rounds, not args.no_embed_baseline)
+    write_json(args.out, result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Smoke tests of the benchmark code on tiny inputs: structure, never speed."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.ingest import sync
+from assistant.knowledge import KnowledgeBase
+from benchmarks import synthetic
+from benchmarks.quality import first_support, supports
+from tests.fakes import KeywordHashEmbeddings
+
+
+def test_a_chunk_supports_a_case_when_it_holds_every_cite_string() -> None:
+    chunk = "making up 42.8 percent of GDP\n in 2023, up from 27 percent in 2015."
+    assert supports(chunk, ["42.8 percent of GDP in 2023", "27 percent"])
+    assert not supports(chunk, ["42.8 percent of GDP in 2023", "33 countries"])
+    assert first_support(["nothing", chunk, chunk], ["27 percent in 2015"]) == 2
+    assert first_support(["nothing"], ["27 percent"]) is None
+
+
+def test_a_synthetic_corpus_of_n_paragraphs_is_n_chunks(tmp_path: Path) -> None:
+    sentences = synthetic.write_corpus(tmp_path / "corpus", 45)
+    assert len(list((tmp_path / "corpus").glob("*.md"))) == 3
+    assert all(s.endswith(".") and s[0].isupper() for s in sentences)
+    settings = Settings(knowledge_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    report = sync(KnowledgeBase(settings, embeddings=KeywordHashEmbeddings()))
+    assert report.chunks == 45
+    assert report.sentences_embedded == len(sentences)
+
+
+def test_synthetic_corpora_are_reproducible() -> None:
+    assert list(synthetic.documents(30)) == list(synthetic.documents(30))
+
+
+def test_scale_measurement_and_report_on_a_tiny_corpus(tmp_path: Path) -> None:
+    pytest.importorskip("psutil")
+    pytest.importorskip("matplotlib")
+    from benchmarks.measure import write_json
+    from benchmarks.report import write_report
+    from benchmarks.scale import measure
+
+    row = measure(20, "embedded", rounds=1, embed_baseline=True, work=tmp_path / "work")
+    assert row["chunks"] == 20
+    assert row["query"]["n"] > 0 and row["query"]["p95_ms"] >= row["query"]["p50_ms"]
+    assert {"ingest_chunks_per_s", "embed_chunks_per_s", "pipeline_overhead_cpu"} <= set(row)
+    assert row["disk_mb"] > 0 and row["peak_rss_mb"] > 0
+    write_json(tmp_path / "scale.json", {"rows": [row, {**row, "size": 40}]})
+    results = write_report(tmp_path)
+    assert "| embedded | 20 |" in results.read_text(encoding="utf-8")
+    assert (tmp_path / "scale_query.png").stat().st_size > 0
