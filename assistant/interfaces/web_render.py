@@ -23,7 +23,7 @@ _STATUS_LABELS = {
 EXAMPLES = {
     "china-digital-trade.md": [
         "What share of China's GDP was the digital economy in 2023?",
-        "How large was China's cross-border e-commerce trade in 2024?",
+        "What was the total volume of cross-border e-commerce in 2024?",
         "What is the Digital Silk Road?",
         "What does China's digital trade framework aim for by 2029?",
     ]

@@ -42,6 +42,12 @@ def test_ask_returns_the_answer_as_json(url: str) -> None:
     assert answer["verification"]["status"] == "verified" and answer["mode"] == "extractive"
 
 
+def test_every_example_question_gets_a_verified_cited_answer(url: str) -> None:
+    for question in EXAMPLES["china-digital-trade.md"]:
+        answer = ask(url, question)
+        assert answer["citations"] and answer["verification"]["status"] == "verified", question
+
+
 def test_the_api_lists_only_ask(url: str) -> None:
     endpoints = Client(url, verbose=False).view_api(print_info=False, return_format="dict")
     assert list(endpoints["named_endpoints"]) == ["/ask"]
