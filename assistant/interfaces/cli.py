@@ -159,6 +159,11 @@ def _ready_knowledge_base(follow_files: bool = False) -> Any:
         err.print(f"{reason}; ingesting {kb.settings.knowledge_dir}/ first.")
         with _progress("Ingesting") as progress:
             report = sync(kb, None, progress)
+        kinds = ("added", "updated", "removed")
+        counts = ", ".join(f"{len(getattr(report, kind))} {kind}" for kind in kinds)
+        err.print(f"{counts}; now {report.documents} document(s), {report.chunks} chunks.")
+        for removed in report.removed:
+            err.print(f"[yellow]removed: {removed} (not in the knowledge dir)[/]", highlight=False)
         for skipped in report.skipped:
             err.print(f"[yellow]skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
     return kb
