@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigurationError, InvalidQuestionError
 from assistant.feedback import FeedbackStore, Rating
 from assistant.interfaces import web_files, web_render
@@ -196,6 +197,7 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
     """The page: chat with a sources panel, a knowledge tab, and the ``/ask`` API."""
     _gradio()
     import gradio as gr
+
     limit = page.kb.settings.web_concurrency
     answering: dict[str, Any] = {"concurrency_limit": limit, "concurrency_id": "answers"}
     private: dict[str, Any] = {"api_visibility": "private"}
@@ -264,7 +266,7 @@ def _knowledge_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
         gr.HTML(intro, js_on_load=None)
         with gr.Row(equal_height=False):
             documents = gr.Dataframe(
-                headers=["Document", "Title", "Chunks"], datatype=["str", "str", "number"],
+                headers=["Document", "Title", "Passages"], datatype=["str", "str", "number"],
                 interactive=False, elem_id="documents", show_label=False, scale=3, wrap=True,
                 column_widths=["34%", "52%", "14%"],
             )
@@ -283,7 +285,9 @@ def _first(index: Any) -> int:
     return int(index[0] if isinstance(index, list | tuple) else index)
 
 
-def launch(app: "gradio.Blocks", settings: Any, host: str, port: int, *, block: bool = True) -> str:
+def launch(
+    app: "gradio.Blocks", settings: Settings, host: str, port: int, *, block: bool = True
+) -> str:
     """Serve the page on host:port; returns its URL (``block=False`` returns at once)."""
     gr = _gradio()
     theme = gr.themes.Soft(
