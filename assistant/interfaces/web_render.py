@@ -11,6 +11,7 @@ from assistant.types import Answer, Citation, SentenceCheck
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _SPACED_MARKER = re.compile(r"\s?\[\d+\]")  # what verification strips from a sentence
+_UNSHOWN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Braces and dollars too: gr.HTML fills its value into a template.
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;"})
 _STATUS_LABELS = {
@@ -56,7 +57,9 @@ def card_id(turn: int, n: int) -> str:
 
 
 def user_html(question: str) -> str:
-    return f'<div class="question">{_paragraphs(escape(question))}</div>'
+    """The question as typed, without the control, bidi-override and undecodable characters that
+    ``ask`` drops too (a lone surrogate cannot even be sent to the browser)."""
+    return f'<div class="question">{_paragraphs(escape(_UNSHOWN.sub("", question)))}</div>'
 
 
 def streaming_html(text: str) -> str:
