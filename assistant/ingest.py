@@ -45,6 +45,13 @@ def _source_name(path: Path, root: Path, knowledge_dir: Path) -> str:
     return path.name
 
 
+def _origin(root: Path, knowledge_dir: Path) -> str:
+    """ "" for the knowledge dir, else the absolute folder the documents were ingested from."""
+    base = (root if root.is_dir() else root.parent).resolve()
+    inside = base == knowledge_dir.resolve() or knowledge_dir.resolve() in base.parents
+    return "" if inside else (base if root.is_file() else base.parent).as_posix()
+
+
 def _scope(root: Path, knowledge_dir: Path) -> str | None:
     """The source-name prefix a directory owns (documents under it that vanished are removed)."""
     if not root.is_dir():
@@ -104,14 +111,16 @@ def _document_rows(
     return chunk_rows, sentence_rows, sentence_texts
 
 
-def ingest_bytes(kb: KnowledgeBase, data: bytes, source: str) -> tuple[DocumentRecord, int, int]:
+def ingest_bytes(
+    kb: KnowledgeBase, data: bytes, source: str, origin: str = ""
+) -> tuple[DocumentRecord, int, int]:
     """Parse, chunk, embed and store one document; returns its record, chunk and sentence counts."""
     settings = kb.settings
     doc = load_bytes(data, source, settings.max_pdf_pages)
     chunks = chunk_document(doc, settings.chunk_min_chars, settings.chunk_max_chars)
     chunk_rows, sentence_rows, texts = _document_rows(chunks, doc.content_hash)
     vectors = as_array(kb.embeddings, texts)
-    record = DocumentRecord(source, doc.title, doc.content_hash, kb.chunker, len(chunks))
+    record = DocumentRecord(source, doc.title, doc.content_hash, kb.chunker, len(chunks), origin)
     kb.store.write_document(record, chunk_rows, sentence_rows, vectors)
     return record, len(chunks), len(texts)
 
@@ -132,7 +141,7 @@ def sync(
         seen.add(source)
         if progress:
             progress(source, done, len(files))
-        _sync_file(kb, path, source, manifest.get(source), report)
+        _sync_file(kb, path, source, manifest.get(source), _origin(root, knowledge_dir), report)
     _remove_vanished(kb, roots, knowledge_dir, manifest, seen, report)
     if progress:
         progress("", len(files), len(files))
@@ -152,7 +161,12 @@ def _checked_root(root: Path, report: IngestReport) -> list[Path]:
 
 
 def _sync_file(
-    kb: KnowledgeBase, path: Path, source: str, known: DocumentRecord | None, report: IngestReport
+    kb: KnowledgeBase,
+    path: Path,
+    source: str,
+    known: DocumentRecord | None,
+    origin: str,
+    report: IngestReport,
 ) -> None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         allowed = ", ".join(SUPPORTED_SUFFIXES)
@@ -181,7 +195,7 @@ def _sync_file(
         report.unchanged.append(source)
         return
     try:
-        _, chunk_count, sentence_count = ingest_bytes(kb, data, source)
+        _, chunk_count, sentence_count = ingest_bytes(kb, data, source, origin)
     except DocumentError as exc:
         report.skipped.append(Skipped(path=source, reason=str(exc).removeprefix(f"{source}: ")))
         return
@@ -198,8 +212,31 @@ def _remove_vanished(
     seen: set[str],
     report: IngestReport,
 ) -> None:
-    scopes = [s for s in (_scope(root, knowledge_dir) for root in roots) if s is not None]
-    for source in sorted(manifest):
-        if source not in seen and any(source.startswith(scope) for scope in scopes):
+    owned = [
+        (_origin(root, knowledge_dir), scope)
+        for root in roots
+        if (scope := _scope(root, knowledge_dir)) is not None
+    ]
+    for source, record in sorted(manifest.items()):
+        mine = any(record.origin == o and source.startswith(s) for o, s in owned)
+        if source not in seen and mine:
             kb.store.remove_document(source)
             report.removed.append(source)
+
+
+def knowledge_dir_changes(kb: KnowledgeBase) -> list[str]:
+    """Documents of the knowledge dir that a sync would add, replace or remove."""
+    root = kb.settings.knowledge_dir
+    manifest = {s: r for s, r in kb.manifest().items() if not r.origin}
+    files = {
+        _source_name(path, root, root): path
+        for path in (discover(root) if root.is_dir() else [])
+        if path.suffix.lower() in SUPPORTED_SUFFIXES
+    }
+    changed = [source for source in manifest if source not in files]
+    for source, path in files.items():
+        known = manifest.get(source)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if not known or known.content_hash != digest or known.chunker != kb.chunker:
+            changed.append(source)
+    return sorted(changed)

@@ -30,6 +30,7 @@ class DocumentRecord:
     content_hash: str
     chunker: str
     chunk_count: int
+    origin: str = ""  # the folder it came from when outside the knowledge dir
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class ChromaStore:
                 content_hash=str(m["content_hash"]),
                 chunker=str(m["chunker"]),
                 chunk_count=int(m["chunk_count"]),
+                origin=str(m.get("origin", "")),
             )
             for m in rows["metadatas"] or []
         }

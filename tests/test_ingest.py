@@ -158,3 +158,31 @@ def test_cli_ingest_search_and_sources(settings: Settings, tmp_path: Path) -> No
     (settings.knowledge_dir / "bad.pdf").write_bytes(b"%PDF-broken")
     failed = _cli("ingest", cwd=tmp_path, env=env)
     assert failed.returncode == 1 and "bad.pdf" in failed.stderr
+
+
+def test_documents_from_outside_the_knowledge_dir_survive_its_sync(
+    fast_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "kenya.txt").write_text("Kenya signed a data flow pact in 2020.")
+    outside = sync(fast_kb, [reports])
+    assert outside.added == ["reports/kenya.txt"]
+    assert fast_kb.manifest()["reports/kenya.txt"].origin == tmp_path.resolve().as_posix()
+    full = sync(fast_kb)
+    assert full.removed == [] and "reports/kenya.txt" in fast_kb.manifest()
+    (reports / "kenya.txt").unlink()
+    assert sync(fast_kb, [reports]).removed == ["reports/kenya.txt"]
+
+
+def test_knowledge_dir_changes_name_what_a_sync_would_do(
+    fast_kb: KnowledgeBase, knowledge_dir: Path
+) -> None:
+    from assistant.ingest import knowledge_dir_changes
+
+    sync(fast_kb)
+    assert knowledge_dir_changes(fast_kb) == []
+    (knowledge_dir / "new.md").write_text("# New\n\nA new document.")
+    assert knowledge_dir_changes(fast_kb) == ["new.md"]
+    (knowledge_dir / "china-digital-trade.md").unlink()
+    assert knowledge_dir_changes(fast_kb) == ["china-digital-trade.md", "new.md"]

@@ -14,8 +14,11 @@ from rich.console import Console
 from assistant.errors import AssistantError
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
-    help="Cited answers from your documents.")
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    help="Cited answers from your documents.",
+)
 err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +46,9 @@ def _settings() -> Any:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(f"ASSISTANT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"ASSISTANT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
         raise ConfigurationError(f"Invalid settings: {problems}") from None
 
 
@@ -58,8 +63,12 @@ def _progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}"), console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}"),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task(label, total=None, item="")
 
@@ -76,9 +85,13 @@ def _print_json(value: Any) -> None:
 @app.command()
 @user_errors
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the knowledge dir).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: the knowledge dir).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    rebuild: Annotated[bool, typer.Option(help="Drop the store first and embed everything again.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the store first and embed everything again.")
+    ] = False,
 ) -> None:
     """Add new documents, replace changed ones, remove vanished ones."""
     from assistant.ingest import sync
@@ -91,10 +104,16 @@ def ingest(
     else:
         for name in ("added", "updated", "removed", "unchanged"):
             err.print(f"{name:>10}: {len(getattr(report, name))}")
-        err.print(f"{'embedded':>10}: {report.chunks_embedded} chunks ({report.sentences_embedded} sentences)")
+        err.print(
+            f"{'embedded':>10}: {report.chunks_embedded} chunks "
+            f"({report.sentences_embedded} sentences)"
+        )
         for skipped in report.skipped:
             err.print(f"[yellow]   skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
-        err.print(f"{'corpus':>10}: {report.documents} documents, {report.chunks} chunks, fingerprint {report.fingerprint}")
+        err.print(
+            f"{'corpus':>10}: {report.documents} documents, {report.chunks} chunks, "
+            f"fingerprint {report.fingerprint}"
+        )
     if report.skipped:
         raise typer.Exit(1)
 
@@ -109,7 +128,11 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         {"source": r.source, "title": r.title, "chunks": r.chunk_count, "hash": r.content_hash[:12]}
         for r in sorted(manifest.values(), key=lambda r: r.source)
     ]
-    summary = {"documents": rows, "fingerprint": kb.fingerprint(manifest), "location": kb.store.location}
+    summary = {
+        "documents": rows,
+        "fingerprint": kb.fingerprint(manifest),
+        "location": kb.store.location,
+    }
     if as_json:
         _print_json(summary)
         return
@@ -143,8 +166,13 @@ def search(
     for rank, hit in enumerate(hits, start=1):
         dense = f"{hit.dense_score:.3f}" if hit.dense_score is not None else "-"
         lexical = f"{hit.lexical_score:.3f}" if hit.lexical_score is not None else "-"
-        out.print(f"[bold]{rank}. {hit.source}[/] · {hit.section} · chars {hit.start}-{hit.end}", highlight=False)
-        out.print(f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f}", style="dim")
+        out.print(
+            f"[bold]{rank}. {hit.source}[/] · {hit.section} · chars {hit.start}-{hit.end}",
+            highlight=False,
+        )
+        out.print(
+            f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f}", style="dim"
+        )
         out.print(f"   {hit.text}\n", highlight=False)
 
 
@@ -163,36 +191,23 @@ def _ready_knowledge_base(follow_files: bool = False) -> Any:
         counts = ", ".join(f"{len(getattr(report, kind))} {kind}" for kind in kinds)
         err.print(f"{counts}; now {report.documents} document(s), {report.chunks} chunks.")
         for removed in report.removed:
-            err.print(f"[yellow]removed: {removed} (not in the knowledge dir)[/]", highlight=False)
+            err.print(
+                f"[yellow]removed: {removed} (no longer in the knowledge dir)[/]", highlight=False
+            )
         for skipped in report.skipped:
             err.print(f"[yellow]skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
     return kb
 
 
 def _ingest_reason(kb: Any, follow_files: bool) -> str:
+    from assistant.ingest import knowledge_dir_changes
+
     if not kb.manifest():
         return "The store is empty"
-    if follow_files and _files_fingerprint(kb) != kb.fingerprint(kb.manifest()):
-        return "The knowledge dir changed since it was indexed"
+    changed = knowledge_dir_changes(kb) if follow_files else []
+    if changed:
+        return f"The knowledge dir changed since it was indexed ({', '.join(changed[:3])}…)"
     return ""
-
-
-def _files_fingerprint(kb: Any) -> str:
-    """The corpus fingerprint the knowledge dir's files would give once ingested."""
-    import hashlib
-
-    from assistant.ingest import discover
-    from assistant.loaders import SUPPORTED_SUFFIXES
-    from assistant.store import DocumentRecord, corpus_fingerprint
-
-    root = kb.settings.knowledge_dir.resolve()
-    records = {}
-    for path in discover(root) if root.is_dir() else []:
-        if path.suffix.lower() in SUPPORTED_SUFFIXES:
-            source = path.resolve().relative_to(root).as_posix()
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            records[source] = DocumentRecord(source, "", digest, kb.chunker, 0)
-    return str(corpus_fingerprint(records, kb.config_id))
 
 
 def print_answer(answer: Any, out: Console, streamed: bool) -> None:
@@ -299,8 +314,13 @@ def eval_command(
     from evals.runner import EvalOptions, evaluate
 
     options = EvalOptions(
-        fixtures=fixtures or [], json_path=json_path, html_path=html_path, baseline_path=baseline,
-        update_baseline=update_baseline, repeat=repeat, settings=_settings(),
+        fixtures=fixtures or [],
+        json_path=json_path,
+        html_path=html_path,
+        baseline_path=baseline,
+        update_baseline=update_baseline,
+        repeat=repeat,
+        settings=_settings(),
     )
     with progress_bars(err) as (synced, evaluated):
         outcome = evaluate(options, synced, evaluated)
@@ -333,9 +353,13 @@ FIXTURE_HEADER = """\
 @feedback_app.command("export")
 @user_errors
 def feedback_export(
-    as_fixtures: Annotated[Path, typer.Option(
-        "--as-fixtures", help="YAML file to write the thumbs-down answers to, as draft eval cases.",
-    )],
+    as_fixtures: Annotated[
+        Path,
+        typer.Option(
+            "--as-fixtures",
+            help="YAML file to write the thumbs-down answers to, as draft eval cases.",
+        ),
+    ],
 ) -> None:
     """Write the thumbs-down answers as draft eval fixtures, ready to be completed."""
     import yaml
