@@ -34,6 +34,7 @@ class Case(BaseModel):
     cite: list[str] = Field(default_factory=list)
     answerable: bool = True
     tags: list[str] = Field(default_factory=list)
+    notes: str = Field("", description="Free text for the people keeping the fixture.")
     file: str = Field("", description="The fixture file, filled in by the loader.")
 
     @field_validator("expect")
