@@ -11,23 +11,24 @@ from typer.testing import CliRunner
 
 from assistant.feedback import FeedbackStore
 from assistant.ingest import sync
-from assistant.interfaces.cli import _ingest_reason, app
+from assistant.interfaces.cli import app
+from assistant.interfaces.cli_common import ingest_reason
 from assistant.knowledge import KnowledgeBase
 from tests.interfaces.web_doubles import QUOTE, make_answer
 
 
 def test_chat_ingests_when_the_store_is_empty_or_the_files_changed(fast_kb: KnowledgeBase) -> None:
-    assert _ingest_reason(fast_kb, follow_files=True) == "The store is empty"
+    assert ingest_reason(fast_kb, follow_files=True) == "The store is empty"
     sync(fast_kb)
-    assert _ingest_reason(fast_kb, follow_files=True) == ""
+    assert ingest_reason(fast_kb, follow_files=True) == ""
     note = fast_kb.settings.knowledge_dir / "note.md"
     note.write_text("# Note\n\nA new fact.\n", encoding="utf-8")
-    assert _ingest_reason(fast_kb, follow_files=True).startswith("The knowledge dir changed")
-    assert _ingest_reason(fast_kb, follow_files=False) == ""
+    assert ingest_reason(fast_kb, follow_files=True).startswith("The knowledge dir changed")
+    assert ingest_reason(fast_kb, follow_files=False) == ""
     sync(fast_kb)
-    assert _ingest_reason(fast_kb, follow_files=True) == ""
+    assert ingest_reason(fast_kb, follow_files=True) == ""
     note.write_text("# Note\n\nAn edited fact.\n", encoding="utf-8")
-    assert _ingest_reason(fast_kb, follow_files=True).startswith("The knowledge dir changed")
+    assert ingest_reason(fast_kb, follow_files=True).startswith("The knowledge dir changed")
 
 
 def test_feedback_export_writes_thumbs_down_as_draft_cases(
