@@ -76,7 +76,9 @@ def eval_command(
     )
     with progress_bars(err) as (synced, evaluated):
         outcome = evaluate(options, synced, evaluated)
-    show(outcome, Console(highlight=False))
+    out = Console(highlight=False)
+    # A CI log is no terminal: give the per-tag table room instead of rich's 80 columns.
+    show(outcome, out if out.is_terminal else Console(highlight=False, width=160))
     raise typer.Exit(outcome.exit_code)
 
 
