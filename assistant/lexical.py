@@ -4,16 +4,20 @@ Chroma's own sparse index is not available locally, so the lexical side lives he
 mode every process rebuilds it from the shared server's collection.
 """
 
+import contextlib
 import json
 import math
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from assistant.errors import StoreUnavailableError
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -48,7 +52,8 @@ class LexicalIndex:
         return Tokenizer(lower=True, splitter=split_terms, stopwords="english", stemmer=_stemmer())
 
     def build(self, fingerprint: str, rows: Iterable[tuple[str, str, str]]) -> None:
-        """Index (chunk id, source, text) rows and persist the index under ``directory``."""
+        """Index (chunk id, source, text) rows, persist the index under ``directory``, then
+        serve it (an index that cannot be saved is not served either)."""
         import bm25s
 
         ids, sources, texts = [], [], []
@@ -62,27 +67,45 @@ class LexicalIndex:
             tokens = tokenizer.tokenize(texts, show_progress=False, return_as="tuple")
             model = bm25s.BM25()
             model.index(tokens, show_progress=False)
+        meta = {"fingerprint": fingerprint, "ids": ids, "sources": sources}
+        try:
+            self._save(model, tokenizer, meta)
+        except OSError as exc:
+            raise StoreUnavailableError(
+                f"Cannot write the lexical index to {self.directory} ({exc.strerror or exc}). "
+                "Check ASSISTANT_DATA_DIR is writable."
+            ) from None
         with self._lock:
             self._ids, self._sources, self._model, self._tokenizer = ids, sources, model, tokenizer
             self.fingerprint = fingerprint
-        self._save()
 
-    def _save(self) -> None:
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self._model is not None:
-            self._model.save(str(tmp / "bm25"), show_progress=False)
-            self._tokenizer.save_vocab(str(tmp / "bm25"))
-        meta = {"fingerprint": self.fingerprint, "ids": self._ids, "sources": self._sources}
-        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        # Swap in the finished index whole, so a reader never sees half of one.
-        old = self.directory.with_name(self.directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
+    def _save(self, model: Any, tokenizer: Any, meta: dict[str, Any]) -> None:
+        # Private names for the new and the replaced index, so that two processes saving at
+        # once never remove each other's files.
+        parent = self.directory.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{self.directory.name}.tmp-", dir=parent))
+        old = tmp.with_name(tmp.name.replace(".tmp-", ".old-"))
+        try:
+            if model is not None:
+                model.save(str(tmp / "bm25"), show_progress=False)
+                tokenizer.save_vocab(str(tmp / "bm25"))
+            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            self._swap_in(tmp, old)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _swap_in(self, tmp: Path, old: Path) -> None:
+        """Replace the index whole, so a reader never sees half of one."""
+        with contextlib.suppress(FileNotFoundError):
             self.directory.rename(old)
-        tmp.rename(self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            tmp.rename(self.directory)
+        except OSError:
+            if not self.directory.is_dir():
+                raise
+            # Another process swapped in its index first; ``load`` checks its fingerprint.
 
     def load(self) -> bool:
         """Load the persisted index; False when there is none or it cannot be read."""
