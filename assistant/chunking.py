@@ -7,11 +7,12 @@ breaks and sentence boundaries only, so no sentence is ever cut.
 import hashlib
 import re
 from dataclasses import dataclass
-
-from langchain_core.documents import Document
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from assistant.loaders import LoadedDocument
+
+if TYPE_CHECKING:  # imported where used: answering a question needs neither
+    from langchain_core.documents import Document
 
 CHUNKER_VERSION = "sections-paragraphs-sentences/1"
 
@@ -68,6 +69,8 @@ def document_id(source: str) -> str:
 
 
 def chunk_document(doc: LoadedDocument, min_chars: int, max_chars: int) -> list[Chunk]:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=max_chars,
         chunk_overlap=0,
@@ -100,7 +103,7 @@ def chunk_document(doc: LoadedDocument, min_chars: int, max_chars: int) -> list[
     return chunks
 
 
-def _merge_small(pieces: list[Document], min_chars: int, max_chars: int) -> list[tuple[int, int]]:
+def _merge_small(pieces: "list[Document]", min_chars: int, max_chars: int) -> list[tuple[int, int]]:
     """Spans of the splitter's pieces; a small piece joins its neighbour when both fit."""
     spans: list[tuple[int, int]] = []
     for piece in pieces:

@@ -6,16 +6,21 @@ The top-level ``prompts/`` folder is the source of truth; a wheel carries a copy
 package (``assistant/prompt_templates/``, written at build time by ``setup.py``).
 """
 
+from __future__ import annotations
+
 import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.errors import ConfigurationError
+
+if TYPE_CHECKING:  # imported when a prompt is first loaded: offline answers never need one
+    from langchain_core.prompts import ChatPromptTemplate
 
 _PACKAGE = Path(__file__).resolve().parent
 SEARCH_PATH = (_PACKAGE / "prompt_templates", _PACKAGE.parent / "prompts")
@@ -60,6 +65,8 @@ def _split(path: Path, text: str) -> tuple[dict[str, object], list[tuple[str, st
 @cache
 def load_prompt(name: str, variables: frozenset[str]) -> Prompt:
     """Load ``prompts/<name>.md``; refuse it unless it uses exactly ``variables``."""
+    from langchain_core.prompts import ChatPromptTemplate
+
     path = prompt_path(name)
     text = path.read_text(encoding="utf-8")
     front, sections = _split(path, text)

@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
 
 from assistant.knowledge import KnowledgeBase
 from assistant.types import Hit
@@ -90,20 +87,11 @@ def _hit(row: dict[str, Any], dense: float | None, lexical: float | None, fused:
     )
 
 
-class HybridRetriever(BaseRetriever):
-    """The same search as a LangChain retriever, for chains and tools built on LangChain."""
+def __getattr__(name: str) -> Any:
+    """``HybridRetriever`` is defined on first use: LangChain's retriever classes are slow to
+    import and answering a question does not need them."""
+    if name == "HybridRetriever":
+        from assistant.retriever import HybridRetriever
 
-    knowledge: Any
-    k: int = 4
-    sources: list[str] | None = None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        result = search(self.knowledge, query, self.k, self.sources)
-        return [
-            Document(
-                page_content=hit.text, id=hit.chunk_id, metadata=hit.model_dump(exclude={"text"})
-            )
-            for hit in result.hits
-        ]
+        return HybridRetriever
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,10 +5,12 @@ Its markers are renumbered 1, 2, … in order of first use as the text streams, 
 at no source are dropped, and an answer with figures the sources lack gets one repair round.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from assistant.answer.draft import REFUSAL, Draft, citation
@@ -19,6 +21,9 @@ from assistant.numbers import extract_figures, unsupported
 from assistant.prompts import Prompt, load_prompt
 from assistant.types import Citation, Hit, Turn
 from assistant.verify import MARKER, answer_sentences, strip_unknown_markers, verify
+
+if TYPE_CHECKING:  # langchain_core.language_models costs ~0.5 s to import; offline answers skip it
+    from langchain_core.language_models import BaseChatModel
 
 ANSWER_VARIABLES = frozenset({"count", "refusal", "sources", "question"})
 CONDENSE_VARIABLES = frozenset({"history", "question"})
