@@ -3,7 +3,6 @@
 import json
 import os
 import platform
-import resource
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -76,9 +75,15 @@ def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+def peak_rss_mb(pid: int | None = None) -> float:
+    """Peak resident set size of a process since it started its program (Linux's VmHWM).
+
+    Not ``getrusage``: its maximum carries over the parent's size into a child across
+    fork and exec, so a child of a big benchmark process would report the parent's size.
+    """
+    status = Path(f"/proc/{pid or 'self'}/status").read_text(encoding="ascii")
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return round(int(kib) / 1024, 1)
 
 
 def rss_mb(pid: int | None = None) -> float:

@@ -108,12 +108,15 @@ def compare(work: Path, decoys: bool, embeddings: MiniLMEmbeddings) -> dict[str,
     questions = queries(cases, kb)
     k = kb.settings.top_k
 
-    def ours(query: str) -> list[str]:
+    def ours(query: str, k: int = k) -> list[str]:
         return [hit.text for hit in search(kb, query, k).hits]
 
+    ours_chunks = _all_chunk_texts(kb)
     return {
         "documents": [path.name for path in files],
-        "ours": {"k": k, **score(ours, cases, questions, _all_chunk_texts(kb))},
+        "ours": {"k": k, **score(ours, cases, questions, ours_chunks)},
+        # The same search handing over fewer chunks: what a smaller k trades for context.
+        "ours_k2": {"k": 2, **score(lambda q: ours(q, 2), cases, questions, ours_chunks)},
         "peer": {
             "k": PEER_K,
             **score(peer.retrieve, cases, questions, [c.page_content for c in peer.chunks]),

@@ -24,14 +24,16 @@ def quality_lines(quality: dict[str, Any]) -> list[str]:
     lines = [
         "## Retrieval quality against the LangChain tutorial pipeline",
         "",
-        "| corpus | pipeline | chunks | recall@1 | recall@4 | MRR | context chars |",
+        "| corpus | pipeline | chunks | recall@1 | recall@k | MRR | context chars |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for corpus in ("without_decoys", "with_decoys"):
-        for pipeline in ("ours", "peer"):
+        for pipeline in ("ours", "ours_k2", "peer"):
+            if pipeline not in quality[corpus]:
+                continue
             row = quality[corpus][pipeline]
             lines.append(
-                f"| {corpus.replace('_', ' ')} | {pipeline} (k={row['k']}) | "
+                f"| {corpus.replace('_', ' ')} | {pipeline.split('_')[0]} (k={row['k']}) | "
                 f"{row['chunks_in_corpus']} | {row['recall_at_1']:.3f} | {row['recall_at_4']:.3f} "
                 f"| {row['mrr']:.3f} | {row['context_chars_mean']:,.0f} |"
             )
