@@ -3,9 +3,11 @@
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.chunking import Chunk, chunk_document, drop_footnote_marks
@@ -13,9 +15,10 @@ from assistant.embeddings import as_array
 from assistant.errors import DocumentError
 from assistant.knowledge import KnowledgeBase
 from assistant.loaders import SUPPORTED_SUFFIXES, load_bytes
-from assistant.store import DocumentRecord
+from assistant.store import DocumentRecord, DocumentWrite
 
 Progress = Callable[[str, int, int], None]
+WRITE_BATCH_SENTENCES = 2048
 
 
 class Skipped(BaseModel):
@@ -111,37 +114,81 @@ def _document_rows(
     return chunk_rows, sentence_rows, sentence_texts
 
 
-def ingest_bytes(
-    kb: KnowledgeBase, data: bytes, source: str, origin: str = ""
-) -> tuple[DocumentRecord, int, int]:
-    """Parse, chunk, embed and store one document; returns its record, chunk and sentence counts."""
+@dataclass(frozen=True)
+class Parsed:
+    """A document parsed and chunked, waiting to be embedded and written."""
+
+    record: DocumentRecord
+    chunks: list[dict[str, Any]]
+    sentences: list[dict[str, Any]]
+    texts: list[str]
+
+
+def parse_bytes(kb: KnowledgeBase, data: bytes, source: str, origin: str = "") -> Parsed:
     settings = kb.settings
     doc = load_bytes(data, source, settings.max_pdf_pages)
     chunks = chunk_document(doc, settings.chunk_min_chars, settings.chunk_max_chars)
     chunk_rows, sentence_rows, texts = _document_rows(chunks, doc.content_hash)
-    vectors = as_array(kb.embeddings, texts)
     record = DocumentRecord(source, doc.title, doc.content_hash, kb.chunker, len(chunks), origin)
-    kb.store.write_document(record, chunk_rows, sentence_rows, vectors)
-    return record, len(chunks), len(texts)
+    return Parsed(record, chunk_rows, sentence_rows, texts)
+
+
+def write_parsed(kb: KnowledgeBase, parsed: list[Parsed]) -> list[Parsed]:
+    """Embed the documents' sentences in one call and write the documents as one batch;
+    returns the empty list of documents still to write."""
+    if not parsed:
+        return []
+    vectors = as_array(kb.embeddings, [text for doc in parsed for text in doc.texts])
+    ends = np.cumsum([len(doc.texts) for doc in parsed])
+    starts = ends - np.array([len(doc.texts) for doc in parsed])
+    kb.store.write_documents(
+        [
+            DocumentWrite(doc.record, doc.chunks, doc.sentences, vectors[start:end])
+            for doc, start, end in zip(parsed, starts, ends, strict=True)
+        ]
+    )
+    return []
+
+
+def ingest_bytes(
+    kb: KnowledgeBase, data: bytes, source: str, origin: str = ""
+) -> tuple[DocumentRecord, int, int]:
+    """Parse, chunk, embed and store one document; returns its record, chunk and sentence counts."""
+    parsed = parse_bytes(kb, data, source, origin)
+    write_parsed(kb, [parsed])
+    return parsed.record, len(parsed.chunks), len(parsed.texts)
 
 
 def sync(
     kb: KnowledgeBase, paths: list[Path] | None = None, progress: Progress | None = None
 ) -> IngestReport:
-    """Bring the store in line with the files: add, replace, remove; embed only what changed."""
+    """Bring the store in line with the files: add, replace, remove; embed only what changed.
+
+    Changed documents are embedded and written in batches of about WRITE_BATCH_SENTENCES
+    sentences (every store write commits, whatever its size); each document still becomes
+    visible only once all its rows are written.
+    """
     knowledge_dir = kb.settings.knowledge_dir
     roots = paths or [knowledge_dir]
     manifest = kb.store.manifest()
     kb.store.remove_orphans(manifest)
     report = IngestReport()
     seen: set[str] = set()
+    pending: list[Parsed] = []
     files = [(root, path) for root in roots for path in _checked_root(root, report)]
     for done, (root, path) in enumerate(files):
         source = _source_name(path, root, knowledge_dir)
         seen.add(source)
         if progress:
             progress(source, done, len(files))
-        _sync_file(kb, path, source, manifest.get(source), _origin(root, knowledge_dir), report)
+        if any(doc.record.source == source for doc in pending):  # named twice: last one wins
+            pending = write_parsed(kb, pending)
+        origin = _origin(root, knowledge_dir)
+        parsed = _sync_file(kb, path, source, manifest.get(source), origin, report)
+        pending += [parsed] if parsed else []
+        if sum(len(doc.texts) for doc in pending) >= WRITE_BATCH_SENTENCES:
+            pending = write_parsed(kb, pending)
+    write_parsed(kb, pending)
     _remove_vanished(kb, roots, knowledge_dir, manifest, seen, report)
     if progress:
         progress("", len(files), len(files))
@@ -167,13 +214,14 @@ def _sync_file(
     known: DocumentRecord | None,
     origin: str,
     report: IngestReport,
-) -> None:
+) -> Parsed | None:
+    """The parsed document when the file is new or changed; None when unchanged or skipped."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         allowed = ", ".join(SUPPORTED_SUFFIXES)
         report.skipped.append(
             Skipped(path=source, reason=f"unsupported file type; allowed: {allowed}")
         )
-        return
+        return None
     try:
         if path.stat().st_size > kb.settings.max_file_bytes:
             raise DocumentError(
@@ -183,25 +231,26 @@ def _sync_file(
         data = path.read_bytes()
     except OSError as exc:
         report.skipped.append(Skipped(path=source, reason=f"cannot be read: {exc.strerror}"))
-        return
+        return None
     except DocumentError as exc:
         report.skipped.append(Skipped(path=source, reason=str(exc)))
-        return
+        return None
     if (
         known
         and known.content_hash == hashlib.sha256(data).hexdigest()
         and known.chunker == kb.chunker
     ):
         report.unchanged.append(source)
-        return
+        return None
     try:
-        _, chunk_count, sentence_count = ingest_bytes(kb, data, source, origin)
+        parsed = parse_bytes(kb, data, source, origin)
     except DocumentError as exc:
         report.skipped.append(Skipped(path=source, reason=str(exc).removeprefix(f"{source}: ")))
-        return
+        return None
     (report.updated if known else report.added).append(source)
-    report.chunks_embedded += chunk_count
-    report.sentences_embedded += sentence_count
+    report.chunks_embedded += len(parsed.chunks)
+    report.sentences_embedded += len(parsed.texts)
+    return parsed
 
 
 def _remove_vanished(

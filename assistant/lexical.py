@@ -44,6 +44,7 @@ class LexicalIndex:
         self._sources: list[str] = []
         self._model: Any = None
         self._tokenizer: Any = None
+        self._terms: dict[int, str] = {}  # token id -> stemmed term, for queries
         self._lock = threading.Lock()
 
     def _new_tokenizer(self) -> Any:
@@ -77,6 +78,7 @@ class LexicalIndex:
             ) from None
         with self._lock:
             self._ids, self._sources, self._model, self._tokenizer = ids, sources, model, tokenizer
+            self._terms = _terms(tokenizer)
             self.fingerprint = fingerprint
 
     def _save(self, model: Any, tokenizer: Any, meta: dict[str, Any]) -> None:
@@ -122,6 +124,7 @@ class LexicalIndex:
         with self._lock:
             self._ids, self._sources = meta["ids"], meta["sources"]
             self._model, self._tokenizer = model, tokenizer
+            self._terms = _terms(tokenizer)
             self.fingerprint = meta["fingerprint"]
         return True
 
@@ -129,23 +132,24 @@ class LexicalIndex:
         self, query: str, k: int, sources: list[str] | None = None
     ) -> list[tuple[str, float]]:
         with self._lock:
-            model, tokenizer, ids, doc_sources = (
+            model, tokenizer, ids, doc_sources, terms = (
                 self._model,
                 self._tokenizer,
                 self._ids,
                 self._sources,
+                self._terms,
             )
         if model is None:
             return []
         token_ids = tokenizer.tokenize([query], update_vocab=False, show_progress=False)
         if not token_ids or not token_ids[0]:
             return []
-        scores = model.get_scores(tokenizer.decode(token_ids)[0])
+        # tokenizer.decode() would rebuild this id -> term map from the whole vocabulary.
+        scores = model.get_scores([terms[token] for token in token_ids[0]])
         if sources:
             allowed = set(sources)
             scores = np.where([s in allowed for s in doc_sources], scores, 0.0)
-        top = np.argsort(-scores)[:k]
-        return [(ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(ids[i], float(scores[i])) for i in _top(scores, k) if scores[i] > 0]
 
     def idf(self, terms: list[str]) -> dict[str, float]:
         """Inverse document frequency of stemmed terms over the chunks (unknown terms: highest)."""
@@ -170,3 +174,15 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+def _terms(tokenizer: Any) -> dict[int, str]:
+    return {token: term for term, token in tokenizer.get_vocab_dict().items()}
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest scores, best first; a partial sort when there are many."""
+    if len(scores) <= 4 * k:
+        return np.argsort(-scores)[:k]
+    best = np.argpartition(-scores, k)[:k]
+    return best[np.argsort(-scores[best], kind="stable")]
