@@ -64,33 +64,34 @@ class KnowledgeBase:
         return chunk_id.rsplit(":", 1)[0] in self._active_prefixes
 
     def refresh(self, force: bool = False) -> None:
-        """Follow changes made by other processes: at most one store check per second."""
+        """Follow changes made by other processes: at most one store check per second.
+
+        The check reads the manifest itself, not a fingerprint a writer stores at its end: a
+        writer killed mid-ingest leaves complete documents behind but never gets there."""
         now = time.monotonic()
         if not force and now - self._checked_at < FRESHNESS_SECONDS:
             return
         with self._lock:
-            stored = self.store.stored_fingerprint()
-            if force or stored != self.lexical.fingerprint or not self._manifest:
-                self._reload(stored)
+            manifest = self.store.manifest()
+            fingerprint = self.fingerprint(manifest)
+            if force or fingerprint != self.lexical.fingerprint or manifest != self._manifest:
+                self._reload(manifest, fingerprint)
             self._checked_at = time.monotonic()
 
-    def _reload(self, stored: str) -> None:
-        manifest = self.store.manifest()
-        fingerprint = self.fingerprint(manifest)
+    def _reload(self, manifest: dict[str, DocumentRecord], fingerprint: str) -> None:
         self._manifest = manifest
         self._active_prefixes = frozenset(
             f"{document_id(r.source)}:{r.content_hash[:12]}" for r in manifest.values()
         )
-        if self.lexical.fingerprint == fingerprint:
-            return
-        if self.lexical.load() and self.lexical.fingerprint == fingerprint:
-            return
-        rows = (
-            (row["id"], str(row["metadata"]["source"]), _search_text(row))
-            for row in self.store.active_chunks(manifest)
-        )
-        self.lexical.build(fingerprint, rows)
-        if stored != fingerprint:
+        if self.lexical.fingerprint != fingerprint and not (
+            self.lexical.load() and self.lexical.fingerprint == fingerprint
+        ):
+            rows = (
+                (row["id"], str(row["metadata"]["source"]), _search_text(row))
+                for row in self.store.active_chunks(manifest)
+            )
+            self.lexical.build(fingerprint, rows)
+        if self.store.stored_fingerprint() != fingerprint:
             self.store.set_fingerprint(fingerprint)
 
     def require_documents(self) -> None:
