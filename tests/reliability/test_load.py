@@ -1,0 +1,114 @@
+"""Load held: 50 questions at once through ``ask`` while an ingest runs, 20 users at once on the
+chat page, and memory over 1,000 questions (the RSS curve is kept in tests/artifacts/)."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from gradio_client import Client
+
+from assistant.answer.core import ask
+from assistant.config import Settings
+from assistant.ingest import sync
+from assistant.interfaces.web import ChatPage
+from assistant.knowledge import KnowledgeBase
+from assistant.types import Answer
+from tests.interfaces.test_web_client import QUESTIONS
+from tests.interfaces.web_doubles import launched
+from tests.reliability.cases import GDP
+
+ARTIFACT = Path(__file__).resolve().parents[1] / "artifacts" / "rss-curve.json"
+MEMORY_QUESTIONS = 1000
+WARM_UP = 200
+SAMPLE_EVERY = 50
+GROWTH_BOUND = 0.25  # after warm-up, RSS may grow by at most a quarter
+
+
+def cited(answer: Answer) -> bool:
+    return not answer.abstained and bool(answer.citations) and "[1]" in answer.answer
+
+
+@pytest.fixture
+def real_kb(settings: Settings) -> KnowledgeBase:
+    """The bundled article with the real ONNX embeddings, in a store this test may change."""
+    kb = KnowledgeBase(settings)
+    sync(kb)
+    return kb
+
+
+def test_fifty_concurrent_questions_share_one_knowledge_base(real_kb: KnowledgeBase) -> None:
+    folder = real_kb.settings.knowledge_dir
+    for n in range(5):
+        (folder / f"depot-{n}.md").write_text(
+            f"# Depot {n}\n\nThe depot in zone {n} stores {n + 7} thousand pallets of zinc.\n"
+        )
+    questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(50)]
+    start = threading.Barrier(51)
+
+    def answer(question: str) -> Answer:
+        start.wait()
+        return ask(question, knowledge=real_kb)
+
+    def ingest() -> Any:
+        start.wait()
+        return sync(real_kb)
+
+    with ThreadPoolExecutor(max_workers=51) as pool:
+        ingesting = pool.submit(ingest)
+        answers = list(pool.map(answer, questions))
+    assert len(ingesting.result().added) == 5
+    assert [a.question for a in answers] == questions
+    assert all(cited(a) for a in answers)
+    assert all("42.8 percent" in a.answer for a in answers if a.question == GDP)
+    depot = ask("How many pallets of zinc does the depot in zone 3 store?", knowledge=real_kb)
+    assert "10 thousand pallets" in depot.answer
+
+
+def test_twenty_concurrent_users_on_the_chat_page(bundled_kb: KnowledgeBase) -> None:
+    good = [QUESTIONS[i % len(QUESTIONS)] for i in range(18)]
+    odd = "\x1b[31m\u202e" + GDP  # control and bidi-override characters: answered
+    questions = [*good, odd, "   "]
+
+    def call(url: str, question: str) -> dict[str, Any] | str:
+        try:
+            result: dict[str, Any] = Client(url, verbose=False).predict(question, api_name="/ask")
+            return result
+        except Exception as exc:
+            return str(exc)
+
+    with launched(ChatPage.open(bundled_kb)) as url, ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda q: call(url, q), questions))
+    *answers, empty = results
+    assert isinstance(empty, str) and "The question is empty" in empty
+    assert all(isinstance(a, dict) for a in answers), answers
+    checked = [Answer.model_validate(a) for a in answers]
+    assert all(cited(a) for a in checked)
+    assert checked[-1].question.endswith(GDP) and "42.8 percent" in checked[-1].answer
+
+
+def rss_mb() -> float:
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
+def test_memory_stays_flat_over_many_questions(bundled_kb: KnowledgeBase) -> None:
+    asked = [*QUESTIONS, "How many robots?", "Which treaty mentions bananas?"]
+    curve: list[dict[str, float]] = [{"questions": 0, "rss_mb": rss_mb()}]
+    for n in range(1, MEMORY_QUESTIONS + 1):
+        ask(asked[n % len(asked)], knowledge=bundled_kb)
+        if n % SAMPLE_EVERY == 0:
+            curve.append({"questions": n, "rss_mb": rss_mb()})
+    warm = next(p["rss_mb"] for p in curve if p["questions"] == WARM_UP)
+    peak = max(p["rss_mb"] for p in curve if p["questions"] >= WARM_UP)
+    summary = {
+        "questions": MEMORY_QUESTIONS, "warm_up": WARM_UP, "start_mb": curve[0]["rss_mb"],
+        "after_warm_up_mb": warm, "peak_after_warm_up_mb": peak, "end_mb": curve[-1]["rss_mb"],
+        "growth_after_warm_up": round(peak / warm - 1, 4), "bound": GROWTH_BOUND,
+    }
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    ARTIFACT.write_text(json.dumps({"summary": summary, "curve": curve}, indent=2))
+    print(f"\nRSS over {MEMORY_QUESTIONS} questions: {summary}")
+    assert peak <= warm * (1 + GROWTH_BOUND), summary
