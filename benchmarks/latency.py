@@ -8,6 +8,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -73,40 +74,49 @@ def _env(data_dir: Path, knowledge_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_child(command: Sequence[str], env: dict[str, str]) -> tuple[float, float, str, int]:
-    """Wall seconds, peak RSS (MiB), stderr and exit status of one child process.
+@dataclass(frozen=True)
+class ChildRun:
+    seconds: float
+    cpu_seconds: float  # user + system: barely moved by other work on the machine
+    peak_rss_mb: float
+    stderr: str
+    status: int
 
-    The peak is polled from /proc while the child runs, so it may miss a last short spike.
-    """
+
+def run_child(command: Sequence[str], env: dict[str, str]) -> ChildRun:
+    """Run one child process to its end; its peak RSS is polled from /proc while it runs."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as stderr:
         child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         peak = 0.0
-        while child.poll() is None:
+        while True:
             with suppress(OSError, StopIteration):
                 peak = max(peak, peak_rss_mb(child.pid))
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
             time.sleep(POLL_S)
         seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
-        return seconds, peak, stderr.read(), child.returncode
+        cpu = usage.ru_utime + usage.ru_stime
+        return ChildRun(seconds, cpu, peak, stderr.read(), child.returncode)
 
 
 def cold_start(data_dir: Path, knowledge_dir: Path, runs: int) -> dict[str, Any]:
     """``assistant ask "…"`` as a fresh process, several times; the median and each run."""
     command = [str(Path(sys.executable).with_name("assistant")), "ask", COLD_QUESTION]
     env = _env(data_dir, knowledge_dir)
-    seconds, peaks = [], []
-    for _ in range(runs):
-        wall, peak, stderr, status = run_child(command, env)
-        if status != 0:
-            raise RuntimeError(f"assistant ask failed ({status}): {stderr[-500:]}")
-        seconds.append(round(wall, 3))
-        peaks.append(peak)
+    done = [run_child(command, env) for _ in range(runs)]
+    failed = next((run for run in done if run.status != 0), None)
+    if failed:
+        raise RuntimeError(f"assistant ask failed ({failed.status}): {failed.stderr[-500:]}")
     return {
         "command": f'assistant ask "{COLD_QUESTION}"',
-        "runs_s": seconds,
-        "median_s": round(median(seconds), 3),
-        "peak_rss_mb": max(peaks),
+        "runs_s": [round(run.seconds, 3) for run in done],
+        "median_s": round(median(run.seconds for run in done), 3),
+        "median_cpu_s": round(median(run.cpu_seconds for run in done), 3),
+        "peak_rss_mb": max(run.peak_rss_mb for run in done),
         "imports": import_profile(env),
     }
 
@@ -117,7 +127,7 @@ def import_profile(env: dict[str, str]) -> dict[str, Any]:
         "import sys; from assistant.interfaces.cli import main; "
         f"sys.argv = ['assistant', 'ask', {COLD_QUESTION!r}]; main()"
     )
-    _, _, stderr, _ = run_child([sys.executable, "-X", "importtime", "-c", script], env)
+    stderr = run_child([sys.executable, "-X", "importtime", "-c", script], env).stderr
     modules: dict[str, float] = {}
     heavy: dict[str, float] = {}
     for line in stderr.splitlines():
