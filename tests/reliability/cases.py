@@ -1,6 +1,7 @@
 """What the reliability suite tries, as data: the tests are parametrised from these lists and the
 README's figures table is rendered from them (``test_figures`` keeps the two in step)."""
 
+from tests.fakes import Malformed, OpenAIReply, Stall
 from tests.reliability.files import DOCUMENTS
 
 GDP = "What share of China's GDP was the digital economy in 2023?"
@@ -32,19 +33,29 @@ UPLOAD_NAMES: dict[str, str] = {
     "....md": "",
 }
 
-# What each fault is, and the test that survives it
+SSE = "text/event-stream"
+# How the model fails, as FakeOpenAIServer answers every request
+MODEL_FAULTS: dict[str, OpenAIReply] = {
+    "request times out": Stall(30),
+    "429 Too Many Requests": 429,
+    "500 Internal Server Error": 500,
+    "body is not JSON": Malformed("this is not json"),
+    "no choices": Malformed('{"id": "x", "choices": []}'),
+    "stream chunk is not JSON": Malformed("data: {not json}\n\ndata: [DONE]\n\n", SSE),
+    "stream chunk of the wrong type": Malformed(
+        'data: {"choices": [{"index": 0, "delta": {"content": 5}}]}\n\ndata: [DONE]\n\n', SSE),
+    "an HTML error page": Malformed("<html><body>502 Bad Gateway</body></html>", "text/html"),
+}
+
+# What each other fault is, and the test that survives it
 FAULTS: dict[str, str] = {
-    "LLM request times out (every retry)": "test_llm_faults_fall_back_to_the_extractive_answer",
-    "LLM answers 429 Too Many Requests": "test_llm_faults_fall_back_to_the_extractive_answer",
-    "LLM answers 500": "test_llm_faults_fall_back_to_the_extractive_answer",
-    "LLM reply is not JSON / has no choices / a bad stream chunk / an HTML error page":
-        "test_llm_faults_fall_back_to_the_extractive_answer",
     "LLM fails once, then answers (retried)": "test_a_fault_then_an_answer_is_retried",
     "Chroma server killed mid-session, then restarted":
         "test_the_chroma_server_goes_away_and_comes_back",
-    "SIGKILL in the middle of an ingest (three kill points)":
+    "SIGKILL mid-ingest, at three points (sentences, chunks, manifest)":
         "test_sigkill_mid_ingest_leaves_every_document_old_or_new",
-    "read-only data dir (store, lexical index, feedback)": "test_a_read_only_data_dir_is_reported",
+    "read-only data dir: store, lexical index, feedback (bind mount)":
+        "test_a_read_only_data_dir_is_reported",
     "data dir path runs through a regular file": "test_a_data_dir_under_a_file_is_reported",
 }
 
@@ -55,6 +66,13 @@ LOAD: dict[str, str] = {
         "test_twenty_concurrent_users_on_the_chat_page",
     "1,000 questions in one process: RSS flat after warm-up (curve in "
     "`tests/artifacts/rss-curve.json`)": "test_memory_stays_flat_over_many_questions",
+}
+
+SECRETS: dict[str, str] = {
+    "CLI: ingest, ask, ask --json, sources, with the model answering, 401 and 500": "test_cli",
+    "eval: JSON and HTML reports, results, baseline": "test_eval_reports",
+    "chat page: answers, 401, 500, ratings, feedback store": "test_chat_page",
+    "Slack: answers, 401, 500, a bad signature, a failing Web API": "test_slack",
 }
 
 INTERFACES = "`ask`, CLI, chat page, Slack"
@@ -72,7 +90,11 @@ def figures_table() -> str:
         row("bad documents", "ingest, CLI, chat upload", len(DOCUMENTS), list(DOCUMENTS)),
         row("hostile upload names", "chat upload", len(UPLOAD_NAMES),
             [f"`{n!r}`" for n in UPLOAD_NAMES]),
-        row("faults survived", "`ask`, store, ingest", len(FAULTS), list(FAULTS)),
+        row("LLM faults survived (extractive fallback)", "`ask`", len(MODEL_FAULTS),
+            list(MODEL_FAULTS)),
+        row("other faults survived", "`ask`, store, ingest", len(FAULTS), list(FAULTS)),
         row("load held", "`ask`, chat page", len(LOAD), list(LOAD)),
+        row("secrets searched for (canary key and tokens)", "output, logs, files", len(SECRETS),
+            list(SECRETS)),
     ]
     return "\n".join(rows)

@@ -15,7 +15,8 @@ from assistant.ingest import sync
 from assistant.interfaces.web import ChatPage
 from assistant.knowledge import KnowledgeBase
 from assistant.retrieve import search
-from tests.fakes import FakeOpenAIServer, KeywordHashEmbeddings, Malformed, OpenAIReply, Stall
+from tests.fakes import FakeOpenAIServer, KeywordHashEmbeddings, Stall
+from tests.reliability.cases import MODEL_FAULTS
 from tests.reliability.conftest import FACT, FACT_QUESTION, assert_facts_still_answered
 from tests.reliability.faults import (
     DOCUMENTS,
@@ -28,19 +29,6 @@ from tests.reliability.faults import (
     write_corpus,
 )
 from tests.reliability.test_bad_questions import run_cli
-
-SSE = "text/event-stream"
-MODEL_FAULTS: dict[str, OpenAIReply] = {
-    "timeout": Stall(30),
-    "429": 429,
-    "500": 500,
-    "not JSON": Malformed("this is not json"),
-    "no choices": Malformed('{"id": "x", "choices": []}'),
-    "bad stream chunk": Malformed("data: {not json}\n\ndata: [DONE]\n\n", SSE),
-    "wrong chunk type": Malformed(
-        'data: {"choices": [{"index": 0, "delta": {"content": 5}}]}\n\ndata: [DONE]\n\n', SSE),
-    "HTML error page": Malformed("<html><body>502 Bad Gateway</body></html>", "text/html"),
-}
 
 
 def on_fake_model(kb: KnowledgeBase, server: FakeOpenAIServer) -> Settings:
