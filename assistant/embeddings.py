@@ -3,7 +3,6 @@
 import hashlib
 import os
 import threading
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,9 +78,17 @@ class _Runtime:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-@cache
+_RUNTIMES: dict[tuple[Path, Path], _Runtime] = {}
+_RUNTIMES_LOCK = threading.Lock()
+
+
 def _runtime(model_path: Path, tok_path: Path) -> _Runtime:
-    return _Runtime(model_path, tok_path)
+    """One runtime per model file, however many threads ask for it first at once."""
+    with _RUNTIMES_LOCK:
+        key = (model_path, tok_path)
+        if key not in _RUNTIMES:
+            _RUNTIMES[key] = _Runtime(model_path, tok_path)
+        return _RUNTIMES[key]
 
 
 class MiniLMEmbeddings(Embeddings):

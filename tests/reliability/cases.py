@@ -64,6 +64,8 @@ LOAD: dict[str, str] = {
         "test_fifty_concurrent_questions_share_one_knowledge_base",
     "20 concurrent users through the chat page (`gradio_client`), 2 of them with bad input":
         "test_twenty_concurrent_users_on_the_chat_page",
+    "8 first questions at once on a cold start load one ONNX session":
+        "test_a_cold_start_under_load_loads_the_model_once",
     "1,000 questions in one process: RSS flat after warm-up (curve in "
     "`tests/artifacts/rss-curve.json`)": "test_memory_stays_flat_over_many_questions",
 }

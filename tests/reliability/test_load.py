@@ -11,6 +11,7 @@ import psutil
 import pytest
 from gradio_client import Client
 
+from assistant import embeddings
 from assistant.answer.core import ask
 from assistant.config import Settings
 from assistant.ingest import sync
@@ -88,6 +89,28 @@ def test_twenty_concurrent_users_on_the_chat_page(bundled_kb: KnowledgeBase) -> 
     checked = [Answer.model_validate(a) for a in answers]
     assert all(cited(a) for a in checked)
     assert checked[-1].question.endswith(GDP) and "42.8 percent" in checked[-1].answer
+
+
+def test_a_cold_start_under_load_loads_the_model_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight first questions at once share one ONNX session instead of loading eight."""
+    built: list[object] = []
+
+    class Counted(embeddings._Runtime):
+        def __init__(self, *args: Any) -> None:
+            built.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(embeddings, "_RUNTIMES", {})
+    monkeypatch.setattr(embeddings, "_Runtime", Counted)
+    start = threading.Barrier(8)
+
+    def embed(_: int) -> list[float]:
+        start.wait()
+        return embeddings.MiniLMEmbeddings().embed_query(GDP)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        vectors = list(pool.map(embed, range(8)))
+    assert len(built) == 1 and all(v == vectors[0] for v in vectors)
 
 
 def rss_mb() -> float:
