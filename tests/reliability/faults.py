@@ -102,7 +102,7 @@ def write_corpus(folder: Path, version: int) -> dict[str, str]:
             f"Shipment {number}.{p} of version {version} carried {p + version} crates of parts. "
             f"The customs office in port {number} cleared it after {p * 3 + version} hours. "
             f"Inspectors noted revision {version} of the manifest for lot {p}."
-            for p in range(30 + version * 3)
+            for p in range(12 + version * 3)
         ]
         data = (f"# Ledger {number}\n\n" + "\n\n".join(paragraphs) + "\n").encode()
         (folder / f"ledger-{number:02d}.md").write_bytes(data)
@@ -119,8 +119,11 @@ def ingest_main() -> None:
     """The child process: sync the folder, announcing each Chroma upsert before it starts."""
     from chromadb.api.models.Collection import Collection
 
-    from assistant.ingest import sync
+    from assistant import ingest
 
+    # Small write batches, so every round has several upserts of each collection to kill at.
+    if hasattr(ingest, "WRITE_BATCH_SENTENCES"):
+        ingest.WRITE_BATCH_SENTENCES = 200
     upsert = Collection.upsert
 
     def announced(self: Collection, *args: object, **kwargs: object) -> None:
@@ -128,7 +131,7 @@ def ingest_main() -> None:
         upsert(self, *args, **kwargs)  # type: ignore[arg-type]
 
     Collection.upsert = announced  # type: ignore[method-assign]
-    sync(open_kb(Path(sys.argv[1]), Path(sys.argv[2])))
+    ingest.sync(open_kb(Path(sys.argv[1]), Path(sys.argv[2])))
     print("done", flush=True)
 
 
