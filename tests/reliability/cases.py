@@ -54,8 +54,10 @@ FAULTS: dict[str, str] = {
         "test_the_chroma_server_goes_away_and_comes_back",
     "SIGKILL mid-ingest, at three points (sentences, chunks, manifest)":
         "test_sigkill_mid_ingest_leaves_every_document_old_or_new",
-    "read-only data dir: store, lexical index, feedback (bind mount)":
+    "read-only data dir (a read-only bind mount): store, lexical index, feedback":
         "test_a_read_only_data_dir_is_reported",
+    "read-only data dir through the CLI: ingest and ask":
+        "test_the_cli_reports_a_read_only_data_dir",
     "data dir path runs through a regular file": "test_a_data_dir_under_a_file_is_reported",
 }
 

@@ -97,6 +97,21 @@ def test_a_read_only_data_dir_is_reported(kb: KnowledgeBase) -> None:
     assert_facts_still_answered(KnowledgeBase(kb.settings, embeddings=kb.embeddings))
 
 
+def test_the_cli_reports_a_read_only_data_dir(tmp_path: Path, knowledge_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"ASSISTANT_KNOWLEDGE_DIR": str(knowledge_dir),
+            "ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    assert run_cli(env, "ingest").returncode == 0
+    (knowledge_dir / "new.md").write_text("Widget tariffs rose 9 percent in 2024.")
+    with read_only(tmp_path / "data"):
+        results = [run_cli(env, "ingest"), run_cli(env, "ask", FACT_QUESTION)]
+    for result in results:
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "error: The vector store is unavailable" in result.stderr
+        assert "ASSISTANT_DATA_DIR" in result.stderr
+    assert FACT in run_cli(env, "ask", FACT_QUESTION).stdout, "nothing stored was lost"
+
+
 def test_a_data_dir_under_a_file_is_reported(tmp_path: Path, knowledge_dir: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("a regular file where a folder should be")
