@@ -5,6 +5,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from assistant import __version__
 from assistant.answer import extractive, llm
 from assistant.answer.condense import condense
@@ -42,7 +44,13 @@ def clean_question(question: str, limit: int) -> str:
 
 
 def _turns(history: HistoryLike, limit: int) -> list[Turn]:
-    turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history]
+    try:
+        turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history]
+    except ValidationError as exc:
+        raise InvalidQuestionError(
+            "The history must be a list of turns, each {'role': 'user' or 'assistant', "
+            f"'content': text}} ({exc.errors()[0]['msg']})."
+        ) from None
     return [
         Turn(role=t.role, content=_CONTROL.sub(" ", t.content[:limit])) for t in turns[-10:]
     ]

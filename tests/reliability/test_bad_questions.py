@@ -22,7 +22,7 @@ from assistant.knowledge import KnowledgeBase
 from assistant.types import Answer
 from tests.conftest import KNOWLEDGE
 from tests.interfaces.test_slack import CHANNEL, RunningBot, bot_messages, mention, send_event
-from tests.reliability.cases import QUESTIONS
+from tests.reliability.cases import HISTORIES, QUESTIONS
 from tests.reliability.conftest import assert_facts_still_answered
 
 KINDS = list(QUESTIONS)
@@ -49,6 +49,16 @@ def test_ask(kb: KnowledgeBase, kind: str) -> None:
     else:
         assert_safe(ask(question, knowledge=kb, history=[{"role": "user", "content": question}]))
     assert_facts_still_answered(kb)
+
+
+@pytest.mark.parametrize("kind", list(HISTORIES))
+def test_ask_with_a_bad_history(kb: KnowledgeBase, kind: str) -> None:
+    history, rejected = HISTORIES[kind]
+    if rejected:
+        with pytest.raises(InvalidQuestionError, match="The history must be a list of turns"):
+            ask("And in 2015?", knowledge=kb, history=history)
+    else:
+        assert_safe(ask("And in 2015?", knowledge=kb, history=history))
 
 
 @pytest.fixture(scope="module")
