@@ -106,7 +106,7 @@ def scale_lines(scale: dict[str, Any]) -> list[str]:
             f"{row['peak_rss_mb']:.0f} | {row['server_rss_mb'] or '–'} | {row['disk_mb']} | "
             f"{row['load_average_start'][0]}→{row['load_average_end'][0]} |"
         )
-    lines += ["", *scale_targets(scale["rows"]), ""]
+    lines += ["", *scale_targets(scale["rows"]), *missing_sizes(scale["rows"]), ""]
     lines += ["![query](scale_query.png) ![ingest](scale_ingest.png) ![memory](scale_memory.png)"]
     return [*lines, ""]
 
@@ -129,6 +129,24 @@ def scale_targets(rows: list[dict[str, Any]]) -> list[str]:
                 f"({_verdict(overhead <= OVERHEAD_TARGET)})"
             )
     return notes
+
+
+def missing_sizes(rows: list[dict[str, Any]]) -> list[str]:
+    """Sizes of the full mode that have no row, so a partial run says what it left out."""
+    from benchmarks.run import FULL_SIZES, STORES
+
+    missing = [
+        f"{size:,} chunks ({store})"
+        for size in FULL_SIZES
+        for store in STORES
+        if not any(r["size"] == size and r["store"] == store for r in rows)
+    ]
+    if not missing:
+        return []
+    return [
+        f"- not measured in this run: {', '.join(missing)} — "
+        "`python -m benchmarks --only scale --sizes 100000` adds them to these rows"
+    ]
 
 
 def write_report(out: Path) -> Path:

@@ -80,8 +80,9 @@ def run_scale(out: Path, sizes: list[int], stores: list[str], args: argparse.Nam
             if args.no_embed_baseline:
                 command.append("--no-embed-baseline")
             print(f"scale: {size:,} chunks, {store} store", flush=True)
+            started = time.perf_counter()
             subprocess.run(command, cwd=ROOT, check=True)
-            row = read_json(row_path)
+            row = {**read_json(row_path), "duration_s": round(time.perf_counter() - started)}
             rows = [r for r in rows if (r["size"], r["store"]) != (size, store)] + [row]
             rows.sort(key=lambda r: (r["store"], r["size"]))
             write_json(path, {"machine": machine(), "rows": rows})
