@@ -1,6 +1,7 @@
 """The reports of a run: JSON with a stable schema, a self-contained HTML page, the run history."""
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,10 @@ def write_json(report: dict[str, Any], path: Path) -> None:
 
 
 def save_run(report: dict[str, Any], results_dir: Path = RESULTS_DIR) -> Path:
-    """Keep the run for the trend; file names sort by start time."""
+    """Keep the run for the trend; file names sort by start time, and runs started in the
+    same second get distinct names (the nanosecond clock at saving orders them)."""
     stamp = str(report["run"]["started_at"]).replace(":", "").replace("+0000", "Z")
-    path = results_dir / f"run-{stamp}.json"
+    path = results_dir / f"run-{stamp}-{time.time_ns()}.json"
     write_json(report, path)
     return path
 
