@@ -3,6 +3,7 @@
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,10 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 LOCAL_MODEL_ID = f"all-MiniLM-L6-v2-int8:{MODEL_SHA256[:12]}"
 MAX_TOKENS = 256
+# Word-piece vectors kept for re-ranking: 65,536 rows of 384 float16 values is 48 MiB.
+TOKEN_CACHE_ROWS = 65_536
+
+TokenVectors = tuple[list[str], np.ndarray]
 
 
 def packaged_model_path() -> Path:
@@ -65,17 +70,48 @@ class _Runtime:
         )
         self.lock = threading.Lock()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def hidden_states(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+        """The model's last hidden state per token, the attention mask and the tokens."""
         with self.lock:
             encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self.session.run(None, feeds)[0]
+        return self.session.run(None, feeds)[0], mask, [e.tokens for e in encodings]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        hidden, mask, _ = self.hidden_states(texts)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class TokenCache:
+    """Least recently used word-piece vectors per text, bounded by the rows it holds."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.rows = 0
+        self.entries: OrderedDict[str, TokenVectors] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, text: str) -> TokenVectors | None:
+        with self.lock:
+            entry = self.entries.get(text)
+            if entry is not None:
+                self.entries.move_to_end(text)
+            return entry
+
+    def put(self, text: str, entry: TokenVectors) -> None:
+        with self.lock:
+            if text in self.entries:
+                return
+            self.entries[text] = entry
+            self.rows += len(entry[1])
+            while self.rows > self.max_rows and len(self.entries) > 1:
+                _, dropped = self.entries.popitem(last=False)
+                self.rows -= len(dropped[1])
 
 
 _RUNTIMES: dict[tuple[Path, Path], _Runtime] = {}
@@ -99,6 +135,7 @@ class MiniLMEmbeddings(Embeddings):
     def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
         self.model_path = model_path
         self.batch_size = batch_size
+        self._token_cache = TokenCache(TOKEN_CACHE_ROWS)
 
     def _runtime(self) -> _Runtime:
         return _runtime(self.model_path or packaged_model_path(), tokenizer_path())
@@ -114,6 +151,35 @@ class MiniLMEmbeddings(Embeddings):
             batch = order[start : start + self.batch_size]
             out[batch] = runtime.encode([texts[i] for i in batch])
         return out
+
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """Each text's word pieces and their vectors in context (normalised), without [CLS]
+        and [SEP].
+
+        Matching these one by one finds words of a question that a passage says in other
+        words ("obstacle" and "hurdle"), which one pooled vector per sentence blurs. Passages
+        recur across questions, so their vectors are kept in a bounded cache.
+        """
+        missing = [text for text in dict.fromkeys(texts) if self._token_cache.get(text) is None]
+        for start in range(0, len(missing), self.batch_size):
+            batch = missing[start : start + self.batch_size]
+            hidden, mask, tokens = self._runtime().hidden_states(batch)
+            for text, states, length, pieces in zip(
+                batch, hidden, mask.sum(axis=1), tokens, strict=True
+            ):
+                end = max(1, int(length) - 1)
+                vectors = states[1:end]
+                norms = np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+                self._token_cache.put(text, (pieces[1:end], (vectors / norms).astype(np.float16)))
+        return [self._token_cache.get(text) or self._encode_tokens(text) for text in texts]
+
+    def _encode_tokens(self, text: str) -> TokenVectors:
+        """For a text the cache has already let go of (it holds less than one batch)."""
+        hidden, mask, tokens = self._runtime().hidden_states([text])
+        end = max(1, int(mask.sum()) - 1)
+        vectors = hidden[0, 1:end]
+        norms = np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return tokens[0][1:end], (vectors / norms).astype(np.float16)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()

@@ -1,26 +1,35 @@
-"""Hybrid retrieval: dense sentence matches and BM25 over chunks, fused by reciprocal rank."""
+"""Hybrid retrieval: dense sentence matches and BM25 over chunks, fused by reciprocal rank,
+then the top chunks re-ranked by their best sentence."""
 
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from assistant.knowledge import KnowledgeBase
+from assistant.question import QuestionNeeds, analyse
+from assistant.rerank import Candidate, rerank
 from assistant.types import Hit
 
 RRF_K = 60
 CANDIDATES = 40
+# Fused chunks handed to the re-ranker: the answering passage is nearly always among the
+# top 8 even when it is not in the top 4.
+RERANK_POOL = 12
 
 
 @dataclass
 class Retrieval:
-    """Ranked hits plus the query vector, which the answer step reuses."""
+    """Ranked hits, plus what the answer step reuses: the query vector, the question's needs
+    and the scored sentences of the hits."""
 
     hits: list[Hit]
     query_vector: np.ndarray
+    needs: QuestionNeeds = field(default_factory=lambda: QuestionNeeds(terms=[]))
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def search(
@@ -42,19 +51,33 @@ def search(
     }
     fused = _reciprocal_rank_fusion([_ranked(dense), _ranked(lexical)])
     ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
-    rows = kb.store.get_chunks(ranked[: 2 * k])
+    pool_hits = _distinct_hits(kb, ranked, max(k, RERANK_POOL), dense, lexical, fused)
+    needs = analyse(query)
+    ordered, scored = rerank(kb, pool_hits, query_vector, query, needs)
+    kept = {hit.chunk_id for hit in ordered[:k]}
+    return Retrieval(
+        ordered[:k], query_vector, needs, [c for c in scored if c.hit.chunk_id in kept]
+    )
+
+
+def _distinct_hits(
+    kb: KnowledgeBase, ranked: list[str], n: int, dense: dict[str, float],
+    lexical: dict[str, float], fused: dict[str, float],
+) -> list[Hit]:
+    """The first ``n`` ranked chunks, skipping any whose text repeats an earlier one's."""
+    rows = kb.store.get_chunks(ranked[: 2 * n])
     hits: list[Hit] = []
     seen_texts: set[str] = set()
-    for chunk_id in ranked[: 2 * k]:
+    for chunk_id in ranked[: 2 * n]:
         row = rows.get(chunk_id)
         key = re.sub(r"\s+", " ", row["text"]).strip().lower() if row else ""
         if row is None or key in seen_texts:
             continue
         seen_texts.add(key)
         hits.append(_hit(row, dense.get(chunk_id), lexical.get(chunk_id), fused[chunk_id]))
-        if len(hits) == k:
+        if len(hits) == n:
             break
-    return Retrieval(hits, query_vector)
+    return hits
 
 
 def _ranked(scores: dict[str, float]) -> list[str]:

@@ -24,6 +24,9 @@ class Hit(BaseModel):
     dense_score: float | None = None
     lexical_score: float | None = None
     fused_score: float = 0.0
+    rerank_score: float | None = Field(
+        default=None, description="Score of the chunk's best sentence against the question."
+    )
 
 
 class Citation(BaseModel):

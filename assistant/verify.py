@@ -3,9 +3,9 @@ sentence is backed by the passages it cites."""
 
 import re
 
-from assistant.answer.question import key_terms, stems_of
 from assistant.chunking import sentence_spans
 from assistant.numbers import extract_figures, unsupported
+from assistant.question import key_terms, stems_of
 from assistant.types import Citation, SentenceCheck, Verification
 
 MARKER = re.compile(r"\s?\[(\d+)\]")

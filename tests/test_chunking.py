@@ -1,4 +1,5 @@
 import re
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,7 +9,7 @@ from assistant.loaders import load_bytes, load_file
 from tests.conftest import ARTICLE
 
 
-def _article_chunks() -> list:  # type: ignore[type-arg]
+def _article_chunks() -> list[Any]:
     doc = load_file(ARTICLE, "china-digital-trade.md", 10**7, 100)
     return [doc, chunk_document(doc, 400, 900)]
 

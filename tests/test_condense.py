@@ -22,3 +22,14 @@ def test_a_standalone_question_is_left_alone() -> None:
     question = "How many overseas warehouses had China established by 2024?"
     assert condense(question, PREVIOUS) == question
     assert condense("And in 2015?", []) == "And in 2015?"
+
+
+def test_a_follow_up_asking_its_own_question_keeps_it_and_borrows_only_the_topic() -> None:
+    history = [
+        Turn(role="user", content="When did China apply to join the CPTPP and DEPA?"),
+        Turn(role="assistant", content="In 2021 [1]."),
+    ]
+    question = condense("What is the main thing standing in the way of its joining them?", history)
+    assert question.startswith("What is the main thing standing in the way")
+    assert "China apply to join the CPTPP and DEPA" in question
+    assert "When" not in question

@@ -60,3 +60,37 @@ def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
 def test_settings_choose_the_local_model_by_default(tmp_path: Path) -> None:
     embeddings = build_embeddings(Settings(data_dir=tmp_path))
     assert getattr(embeddings, "model_id", "") == LOCAL_MODEL_ID
+
+
+def test_word_vectors_are_normalised_per_piece_and_cached() -> None:
+    model = MiniLMEmbeddings(batch_size=2)
+    texts = ["The primary hurdle is the concerns of members.", "An obstacle.", "A third text."]
+    first = model.embed_tokens(texts)
+    pieces, vectors = first[0]
+    assert pieces[:3] == ["the", "primary", "hurdle"] and "[CLS]" not in pieces
+    assert vectors.shape == (len(pieces), 384)
+    assert np.allclose(np.linalg.norm(vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
+    again = model.embed_tokens([texts[1], texts[0]])
+    assert again[1][0] == pieces and again[1][1] is vectors
+
+
+def test_word_vectors_match_a_paraphrase_better_than_an_unrelated_word() -> None:
+    (_, question), (h_pieces, hurdle), (_, other) = MiniLMEmbeddings().embed_tokens(
+        ["obstacle", "The primary hurdle", "The essential step"]
+    )
+    hurdle_sim = float((question.astype(np.float32) @ hurdle.astype(np.float32).T).max())
+    other_sim = float((question.astype(np.float32) @ other.astype(np.float32).T).max())
+    assert "hurdle" in h_pieces and hurdle_sim > other_sim
+
+
+def test_the_word_vector_cache_drops_the_least_recently_used_past_its_budget() -> None:
+    from assistant.embeddings import TokenCache
+
+    cache = TokenCache(max_rows=5)
+    two_rows = (["w", "w"], np.zeros((2, 384), dtype=np.float16))
+    cache.put("a", two_rows)
+    cache.put("b", two_rows)
+    assert cache.get("a") is not None
+    cache.put("c", two_rows)
+    assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
+    assert cache.rows == 4

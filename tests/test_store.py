@@ -20,7 +20,7 @@ def test_a_store_built_with_one_model_refuses_another(settings: Settings) -> Non
 def test_rebuild_accepts_a_new_model(settings: Settings) -> None:
     sync(KnowledgeBase(settings, embeddings=KeywordHashEmbeddings()))
     other = KeywordHashEmbeddings(32)
-    other.model_id = "keyword-hash-32"  # type: ignore[misc]
+    other.model_id = "keyword-hash-32"
     rebuilt = KnowledgeBase(settings, embeddings=other, rebuild=True)
     report = sync(rebuilt)
     assert report.added and report.chunks_embedded > 0

@@ -3,8 +3,8 @@
 import re
 from collections.abc import Sequence
 
-from assistant.answer.question import key_terms
 from assistant.numbers import years_in
+from assistant.question import key_terms
 from assistant.types import Turn
 
 _FOLLOW_UP = re.compile(
@@ -13,6 +13,18 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(18|19|20)\d{2}\b")
+# A follow-up that asks its own question ("What is the main thing standing in their way?")
+# rather than an ellipsis ("What about imports?", "And in 2015?").
+_OWN_QUESTION = re.compile(
+    r"^\s*(what|which|who|whom|whose|how|why|where|when)\b(?!\s+about\b)", re.IGNORECASE
+)
+# The asking part of a question, which a follow-up with its own question does not inherit:
+# "When did" in "When did China apply to join the CPTPP?".
+_ASKING = re.compile(
+    r"^\s*(?:(?:what|which|how)(?:\s+[\w’'-]+){0,2}|when|where|why|who|whom)\s+"
+    r"(?:did|does|do|is|are|was|were|has|have|had|will|can|could|would)\s+",
+    re.IGNORECASE,
+)
 
 
 def needs_context(question: str) -> bool:
@@ -35,4 +47,7 @@ def condense(question: str, history: Sequence[Turn]) -> str:
             if len(years_in(previous)) == 1
             else f"{previous} {question}"
         )
+    if _OWN_QUESTION.search(question) and len(key_terms(question)) >= 2:
+        topic = _ASKING.sub("", previous, count=1).strip().rstrip("?").strip()
+        return f"{question.strip()} ({topic})"
     return f"{previous.rstrip()} {question.strip()}"

@@ -154,7 +154,7 @@ def _answer(
             return
         except ModelUnavailableError as exc:
             notice = _unavailable(exc)
-    draft = extractive.answer(kb, question, retrieval, settings.max_answer_chars)
+    draft = extractive.answer(kb, retrieval, settings.max_answer_chars)
     draft.notice = notice
     yield ("\n\n" if shown else "") + draft.text
     yield draft

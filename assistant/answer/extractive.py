@@ -6,100 +6,26 @@ names the nearest thing the sources do say.
 """
 
 import re
-from dataclasses import dataclass
-
-import numpy as np
 
 from assistant.answer.draft import REFUSAL, Draft, citation
-from assistant.answer.question import QuestionNeeds, analyse, mentions, mentions_words, stems_of
 from assistant.chunking import drop_footnote_marks
 from assistant.embeddings import as_array
 from assistant.knowledge import KnowledgeBase
-from assistant.numbers import extract_figures, years_in
+from assistant.numbers import years_in
+from assistant.question import QuestionNeeds, mentions, mentions_words, stems_of
+from assistant.rerank import TERM_WEIGHT, Candidate, meets
 from assistant.retrieve import Retrieval
 from assistant.types import Hit
 
 MODE = "extractive"
 MIN_SIMILARITY = 0.30
 MIN_RELEVANCE = 0.42
-TERM_WEIGHT = 0.5
-PAIR_COST = 0.05
 MIN_MEASURE_SIMILARITY = 0.3
-ENTITY_WEIGHT = 0.15
 FOLLOWER_RATIO = 0.85
-
-
-# A sentence opening like this leans on the one before it ("These agreements", "The primary
-# hurdle", "However, its submission"), so the two are scored and quoted together.
-_ANAPHOR = re.compile(
-    r"^(?:[A-Z][\w ]{0,20}, )?(?:this|these|that|those|it|its|they|their|such|the)\b|"
-    r"\b(?:this|these|those|such)\b",
-    re.IGNORECASE,
-)
 
 
 # "AliExpress, Shein and Temu": names listed together, sharing one figure.
 _GROUP = re.compile(r"(?:[A-Z][\w.&/-]*,\s+)+[A-Z][\w.&/-]*,?\s+and\s+[A-Z][\w.&/-]*")
-
-
-@dataclass
-class Candidate:
-    """One sentence, or a sentence with the one before it when that one gives its subject."""
-
-    hit: Hit
-    spans: list[tuple[int, int]]
-    text: str
-    similarity: float
-    coverage: float
-    score: float
-
-
-def _units(
-    hit: Hit, vectors: dict[tuple[str, int], np.ndarray], query: np.ndarray
-) -> list[tuple[list[tuple[int, int]], float]]:
-    """Single sentences and adjacent pairs of one chunk, with their similarity to the question."""
-    keyed = [((a, b), vectors.get((hit.chunk_id, hit.start + a))) for a, b in hit.sentences]
-    units: list[tuple[list[tuple[int, int]], float]] = []
-    for position, (span, vector) in enumerate(keyed):
-        if vector is None:
-            continue
-        units.append(([span], float(vector @ query)))
-        previous = keyed[position - 1][1] if position else None
-        if previous is not None and _ANAPHOR.search(hit.text[span[0] : span[0] + 60]):
-            pair = previous + vector
-            pair_similarity = float(pair @ query) / max(float(np.linalg.norm(pair)), 1e-9)
-            units.append(([keyed[position - 1][0], span], pair_similarity))
-    return units
-
-
-def candidates(kb: KnowledgeBase, retrieval: Retrieval, needs: QuestionNeeds) -> list[Candidate]:
-    """Every sentence (and sentence pair) of the retrieved chunks, scored against the question."""
-    vectors = kb.store.sentence_vectors([hit.chunk_id for hit in retrieval.hits])
-    weights = kb.lexical.idf(needs.terms)
-    weight_total = sum(weights.values()) or 1.0
-    found: list[Candidate] = []
-    for hit in retrieval.hits:
-        for spans, similarity in _units(hit, vectors, retrieval.query_vector):
-            text = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)
-            context = stems_of(f"{hit.section} {text}")
-            coverage = sum(w for t, w in weights.items() if t in context) / weight_total
-            named = sum(
-                1.0 if mentions(text, e) else 0.5 if mentions(hit.text, e) else 0.0
-                for e in needs.entities
-            ) / max(1, len(needs.entities))
-            score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named
-            score -= PAIR_COST * (len(spans) - 1)
-            found.append(Candidate(hit, spans, text, similarity, coverage, score))
-    return sorted(found, key=lambda c: -c.score)
-
-
-def _meets(candidate: Candidate, needs: QuestionNeeds) -> bool:
-    figures = extract_figures(candidate.text)
-    if needs.years and not needs.years <= {int(f.value) for f in figures if f.kind == "year"}:
-        return False
-    if needs.wants_year and not any(f.kind == "year" for f in figures):
-        return False
-    return not needs.wants_quantity or any(f.kind != "year" for f in figures)
 
 
 def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
@@ -151,9 +77,8 @@ def _absent_entities(pool: list[Candidate], needs: QuestionNeeds) -> list[str]:
     return [e for e in needs.entities if not any(mentions_words(t, e) for t in texts.values())]
 
 
-def answer(kb: KnowledgeBase, question: str, retrieval: Retrieval, max_chars: int) -> Draft:
-    needs = analyse(question)
-    pool = candidates(kb, retrieval, needs)
+def answer(kb: KnowledgeBase, retrieval: Retrieval, max_chars: int) -> Draft:
+    needs, pool = retrieval.needs, retrieval.candidates
     if not pool or (pool[0].similarity < MIN_SIMILARITY and pool[0].coverage < 0.5):
         return Draft(REFUSAL, [], True, MODE)
     absent = _absent_entities(pool, needs)
@@ -162,7 +87,7 @@ def answer(kb: KnowledgeBase, question: str, retrieval: Retrieval, max_chars: in
     known = [kb.lexical.knows(term) for term in needs.measure]
     if needs.measure and not any(known):
         return Draft(f"{REFUSAL} They give no figure for {needs.measure_text}.", [], True, MODE)
-    eligible = [c for c in pool if _meets(c, needs)]
+    eligible = [c for c in pool if meets(c, needs)]
     if not eligible:
         return _near_miss(pool, needs)
     best = eligible[0]

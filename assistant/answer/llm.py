@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from langchain_core.messages import AIMessage, BaseMessage
 
 from assistant.answer.draft import REFUSAL, Draft, citation
-from assistant.answer.question import key_terms, stems_of
 from assistant.errors import ModelUnavailableError
 from assistant.models import model_name_of, translated_errors
 from assistant.numbers import extract_figures, unsupported
 from assistant.prompts import Prompt, load_prompt
+from assistant.question import key_terms, stems_of
 from assistant.types import Citation, Hit, Turn
 from assistant.verify import MARKER, answer_sentences, strip_unknown_markers, verify
 

@@ -64,9 +64,11 @@ def test_ask_check_sources_upload_and_ask_again(
     started = time.perf_counter()
     page.get_by_text("What share of China's GDP was the digital economy in 2023?").click()
     marker = page.wait_for_selector("#chat .answer a.cite", timeout=60_000)
+    assert marker is not None
     print(f"\nfirst answer in the browser after {time.perf_counter() - started:.2f} s")
     assert marker.inner_text() == "[1]"
     quote = page.wait_for_selector("#sources #src-1-1 mark.quote")
+    assert quote is not None
     assert "42.8 percent of GDP in 2023" in quote.inner_text()
     assert "supported" in page.inner_text("#chat .answer .claim-check").lower()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -93,7 +95,7 @@ def test_ask_check_sources_upload_and_ask_again(
     card = page.wait_for_selector(
         "#sources .source-card:has(.source-where:text('harbour-report.md'))", timeout=60_000
     )
-    assert "3.2 million containers" in card.inner_text()
+    assert card is not None and "3.2 million containers" in card.inner_text()
     assert "3.2 million containers" in page.locator("#chat .answer").last.inner_text()
     page.screenshot(path=str(ARTIFACTS / "web-chat-upload.png"), full_page=True)
 

@@ -1,0 +1,170 @@
+"""Sentence-level re-ranking of the fused chunks, and the scored sentences the answer reuses.
+
+A sentence (or a sentence with the one it leans on) scores by its similarity to the question,
+the share of the question's key terms it covers (weighted by IDF), the names it mentions, and
+how closely its words in context match the question's ("primary hurdle" for "biggest
+obstacle"). A chunk ranks by its best sentence, so the passage that answers comes first.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.chunking import drop_footnote_marks
+from assistant.knowledge import KnowledgeBase
+from assistant.numbers import extract_figures
+from assistant.question import QuestionNeeds, mentions, stems_of
+from assistant.types import Hit
+
+TERM_WEIGHT = 0.5
+ENTITY_WEIGHT = 0.15
+ALIGNMENT_WEIGHT = 1.0
+PAIR_COST = 0.05
+# Word alignment costs a model pass per sentence, so it only settles close calls: the
+# candidates within this margin of the best, at most this many.
+ALIGNMENT_MARGIN = 0.2
+ALIGNMENT_MAX_UNITS = 6
+
+# A sentence opening like this leans on the one before it ("These agreements", "The primary
+# hurdle", "However, its submission"), so the two are scored and quoted together.
+_ANAPHOR = re.compile(
+    r"^(?:[A-Z][\w ]{0,20}, )?(?:this|these|that|those|it|its|they|their|such|the)\b|"
+    r"\b(?:this|these|those|such)\b",
+    re.IGNORECASE,
+)
+
+Span = tuple[int, int]
+
+
+@dataclass
+class Candidate:
+    """One sentence, or a sentence with the one before it when that one gives its subject."""
+
+    hit: Hit
+    spans: list[Span]
+    text: str
+    similarity: float
+    coverage: float
+    score: float
+
+
+def meets(candidate: Candidate, needs: QuestionNeeds) -> bool:
+    """Whether the candidate holds what the question's constraints ask for (a year, a figure)."""
+    if not (needs.years or needs.wants_year or needs.wants_quantity):
+        return True
+    figures = extract_figures(candidate.text)
+    if needs.years and not needs.years <= {int(f.value) for f in figures if f.kind == "year"}:
+        return False
+    if needs.wants_year and not any(f.kind == "year" for f in figures):
+        return False
+    return not needs.wants_quantity or any(f.kind != "year" for f in figures)
+
+
+def rerank(
+    kb: KnowledgeBase, hits: list[Hit], query_vector: np.ndarray, question: str,
+    needs: QuestionNeeds,
+) -> tuple[list[Hit], list[Candidate]]:
+    """Hits ordered by their best sentence (those meeting the question's constraints first)."""
+    scored = score_sentences(kb, hits, query_vector, question, needs)
+    best: dict[str, tuple[bool, float]] = {}
+    for candidate in scored:
+        key = (meets(candidate, needs), candidate.score)
+        best[candidate.hit.chunk_id] = max(best.get(candidate.hit.chunk_id, key), key)
+    ordered = sorted(hits, key=lambda hit: best.get(hit.chunk_id, (False, -1.0)), reverse=True)
+    for hit in ordered:
+        hit.rerank_score = round(best[hit.chunk_id][1], 4) if hit.chunk_id in best else None
+    return ordered, scored
+
+
+def score_sentences(
+    kb: KnowledgeBase, hits: list[Hit], query_vector: np.ndarray, question: str,
+    needs: QuestionNeeds,
+) -> list[Candidate]:
+    """Every sentence (and leaning pair) of the hits, best first."""
+    vectors = kb.store.sentence_vectors([hit.chunk_id for hit in hits])
+    weights = kb.lexical.idf(needs.terms)
+    weight_total = sum(weights.values()) or 1.0
+    found: list[Candidate] = []
+    for hit in hits:
+        for spans, similarity in _units(hit, vectors, query_vector):
+            text = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)
+            context = stems_of(f"{hit.section} {text}")
+            coverage = sum(w for t, w in weights.items() if t in context) / weight_total
+            named = sum(
+                1.0 if mentions(text, e) else 0.5 if mentions(hit.text, e) else 0.0
+                for e in needs.entities
+            ) / max(1, len(needs.entities))
+            score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named
+            score -= PAIR_COST * (len(spans) - 1)
+            found.append(Candidate(hit, spans, text, similarity, coverage, score))
+    found.sort(key=lambda c: -c.score)
+    _add_alignment(kb.embeddings, question, needs, found)
+    return sorted(found, key=lambda c: -c.score)
+
+
+def _add_alignment(
+    embeddings: Any, question: str, needs: QuestionNeeds, ranked: list[Candidate]
+) -> None:
+    """Add word alignment to the leading candidates' scores; the rest get the lowest
+    alignment of those, so none gains by being left out."""
+    leading = [c for c in ranked if c.score >= ranked[0].score - ALIGNMENT_MARGIN] if ranked else []
+    leading = leading[:ALIGNMENT_MAX_UNITS]
+    aligned = _alignments(embeddings, question, needs, [(c.hit, c.spans) for c in leading])
+    if not aligned:
+        return
+    for candidate, alignment in zip(leading, aligned, strict=True):
+        candidate.score += ALIGNMENT_WEIGHT * alignment
+    for candidate in ranked[len(leading) :]:
+        candidate.score += ALIGNMENT_WEIGHT * min(aligned)
+
+
+def _units(
+    hit: Hit, vectors: dict[tuple[str, int], np.ndarray], query: np.ndarray
+) -> list[tuple[list[Span], float]]:
+    """Single sentences and leaning pairs of one chunk, with their similarity to the question."""
+    keyed = [((a, b), vectors.get((hit.chunk_id, hit.start + a))) for a, b in hit.sentences]
+    units: list[tuple[list[Span], float]] = []
+    for position, (span, vector) in enumerate(keyed):
+        if vector is None:
+            continue
+        units.append(([span], float(vector @ query)))
+        previous = keyed[position - 1][1] if position else None
+        if previous is not None and _ANAPHOR.search(hit.text[span[0] : span[0] + 60]):
+            pair = previous + vector
+            pair_similarity = float(pair @ query) / max(float(np.linalg.norm(pair)), 1e-9)
+            units.append(([keyed[position - 1][0], span], pair_similarity))
+    return units
+
+
+def _alignments(
+    embeddings: Any, question: str, needs: QuestionNeeds, units: list[tuple[Hit, list[Span]]]
+) -> list[float]:
+    """For each unit, the mean over the question's key words of their closest word in it.
+
+    Empty when the embeddings give no word vectors (a remote model) or the question has no
+    key words.
+    """
+    embed_tokens = getattr(embeddings, "embed_tokens", None)
+    if embed_tokens is None or not units:
+        return []
+    texts: dict[tuple[str, Span], str] = {}
+    for hit, spans in units:
+        for a, b in spans:
+            texts.setdefault((hit.chunk_id, (a, b)), drop_footnote_marks(hit.text[a:b]))
+    (pieces, question_vectors), *encoded = embed_tokens([question, *texts.values()])
+    keep = [i for i, piece in enumerate(pieces) if _is_key_word(piece, needs)]
+    if not keep:
+        return []
+    by_sentence = {key: vectors for key, (_, vectors) in zip(texts, encoded, strict=True)}
+    focus = question_vectors[keep].astype(np.float32)
+    scores = []
+    for hit, spans in units:
+        words = np.concatenate([by_sentence[(hit.chunk_id, s)] for s in spans]).astype(np.float32)
+        scores.append(float((focus @ words.T).max(axis=1).mean()))
+    return scores
+
+
+def _is_key_word(piece: str, needs: QuestionNeeds) -> bool:
+    return piece.isalpha() and bool(stems_of(piece) & set(needs.terms))

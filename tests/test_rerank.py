@@ -1,0 +1,55 @@
+import pytest
+
+from assistant import rerank
+from assistant.ingest import sync
+from assistant.knowledge import KnowledgeBase
+from assistant.retrieve import RERANK_POOL, search
+
+HURDLE = "What is the biggest obstacle to China joining the CPTPP and DEPA?"
+
+
+def test_the_chunk_of_the_answering_sentence_comes_first_though_fusion_ranked_it_lower(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    question = (
+        "What kinds of supportive measures did governments adopt for cross-border online trade?"
+    )
+    pool = search(bundled_kb, question, RERANK_POOL).hits
+    fused_first = max(pool, key=lambda hit: hit.fused_score)
+    hits = search(bundled_kb, question, 4).hits
+    assert "tax reductions" in hits[0].text and "tax reductions" not in fused_first.text
+    assert hits[0].rerank_score is not None
+    scores = [h.rerank_score or 0.0 for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_year_the_question_names_puts_the_chunk_with_that_year_first(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    hits = search(bundled_kb, "What share of GDP did the digital economy make up in 2015?", 4).hits
+    assert "2015" in hits[0].text
+
+
+def test_word_alignment_settles_a_paraphrase_the_sentence_vectors_miss(
+    bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    best = search(bundled_kb, HURDLE, 4).candidates[0]
+    assert "primary hurdle" in best.text and "concerns of existing members" in best.text
+    monkeypatch.setattr(rerank, "ALIGNMENT_WEIGHT", 0.0)
+    unaligned = search(bundled_kb, HURDLE, 4).candidates[0]
+    assert "primary hurdle" not in unaligned.text
+
+
+def test_a_leaning_sentence_is_scored_with_the_one_it_leans_on(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    candidates = search(bundled_kb, HURDLE, 4).candidates
+    pair = next(c for c in candidates if "primary hurdle" in c.text)
+    assert len(pair.spans) == 2 and pair.text.startswith("However, its submission")
+
+
+def test_embeddings_without_word_vectors_rank_by_the_other_signals(fast_kb: KnowledgeBase) -> None:
+    sync(fast_kb)
+    retrieval = search(fast_kb, "How many cross-border e-commerce pilot zones were set up?", 3)
+    assert retrieval.candidates and "165" in retrieval.hits[0].text
+    assert retrieval.candidates == sorted(retrieval.candidates, key=lambda c: -c.score)
