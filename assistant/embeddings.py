@@ -81,10 +81,23 @@ class _Runtime:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         hidden, mask, _ = self.hidden_states(texts)
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return mean_pooled(hidden, mask)
+
+
+def mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Sentence vectors as the model was trained to give them: the normalised mean of tokens."""
+    weights = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def word_vectors(states: np.ndarray, length: int, pieces: list[str]) -> TokenVectors:
+    """One text's word pieces and normalised vectors, without [CLS] and [SEP]."""
+    end = max(1, length - 1)
+    vectors = states[1:end]
+    norms = np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+    return pieces[1:end], (vectors / norms).astype(np.float16)
 
 
 class TokenCache:
@@ -167,25 +180,23 @@ class MiniLMEmbeddings(Embeddings):
             for text, states, length, pieces in zip(
                 batch, hidden, mask.sum(axis=1), tokens, strict=True
             ):
-                end = max(1, int(length) - 1)
-                vectors = states[1:end]
-                norms = np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
-                self._token_cache.put(text, (pieces[1:end], (vectors / norms).astype(np.float16)))
+                self._token_cache.put(text, word_vectors(states, int(length), pieces))
         return [self._token_cache.get(text) or self._encode_tokens(text) for text in texts]
 
     def _encode_tokens(self, text: str) -> TokenVectors:
         """For a text the cache has already let go of (it holds less than one batch)."""
         hidden, mask, tokens = self._runtime().hidden_states([text])
-        end = max(1, int(mask.sum()) - 1)
-        vectors = hidden[0, 1:end]
-        norms = np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
-        return tokens[0][1:end], (vectors / norms).astype(np.float16)
+        return word_vectors(hidden[0], int(mask.sum()), tokens[0])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()
+        """The question's vector; its word vectors, from the same model pass, are cached for
+        the re-ranker, which asks for them next."""
+        hidden, mask, tokens = self._runtime().hidden_states([text])
+        self._token_cache.put(text, word_vectors(hidden[0], int(mask.sum()), tokens[0]))
+        return mean_pooled(hidden, mask)[0].tolist()
 
 
 def embedding_model_id(embeddings: Embeddings) -> str:

@@ -6,6 +6,7 @@
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SCALES = {
     "thousand": 1e3,
@@ -105,6 +106,12 @@ def _kind(match: re.Match[str], value: float) -> tuple[str, str]:
 
 def extract_figures(text: str) -> list[Figure]:
     """Every figure in ``text``, in order; footnote markers are not figures."""
+    return list(_figures(text))
+
+
+@lru_cache(maxsize=8192)
+def _figures(text: str) -> tuple[Figure, ...]:
+    """Cached: re-ranking reads the same passages' figures question after question."""
     figures: list[Figure] = []
     for match in _FIGURE.finditer(text):
         if _is_footnote(text, match):
@@ -119,7 +126,7 @@ def extract_figures(text: str) -> list[Figure]:
         figures.append(Figure(match.group(0).strip(), value, kind, currency))
     for match in _ORDINAL_WORD.finditer(text):
         figures.append(Figure(match.group(0), float(_ORDINALS[match.group(1).lower()]), "ordinal"))
-    return figures
+    return tuple(figures)
 
 
 def _is_footnote(text: str, match: re.Match[str]) -> bool:

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from assistant.lexical import split_terms
@@ -17,7 +17,7 @@ _QUESTION_WORDS = frozenset(
 )
 _FILLER_WORDS = frozenset(
     (
-        "about actually also any approximately around else exactly from it's its just kind "
+        "about actually also any approximately around else exactly from it's its just kind rather "
         "kinds really roughly some sort than type"
     ).split()
 )
@@ -77,8 +77,10 @@ def key_terms(text: str) -> list[str]:
     return list(dict.fromkeys(s for s in stems if len(s) > 1))
 
 
-def stems_of(text: str) -> set[str]:
-    return set(_stemmer().stemWords(split_terms(text)))
+@lru_cache(maxsize=8192)
+def stems_of(text: str) -> frozenset[str]:
+    """Cached: re-ranking stems the same passages question after question."""
+    return frozenset(_stemmer().stemWords(split_terms(text)))
 
 
 def entities_in(question: str) -> list[str]:
