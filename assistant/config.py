@@ -41,7 +41,13 @@ class Settings(BaseSettings):
         20_000_000, ge=1, description="Larger source files are skipped with a reason."
     )
     max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
-    top_k: int = Field(4, ge=1, le=50, description="Chunks retrieved per question.")
+    top_k: int = Field(
+        2,
+        ge=1,
+        le=50,
+        description="Chunks handed to the answer step per question, chosen by the re-ranker "
+        "from the top 12 of hybrid retrieval.",
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
     max_answer_chars: int = Field(600, ge=100, description="Extractive answers stay under this.")
     chat_model: str | None = Field(

@@ -24,8 +24,8 @@ ALIGNMENT_WEIGHT = 1.0
 PAIR_COST = 0.05
 # Word alignment costs a model pass per sentence, so it only settles close calls: the
 # candidates within this margin of the best, at most this many.
-ALIGNMENT_MARGIN = 0.2
-ALIGNMENT_MAX_UNITS = 6
+ALIGNMENT_MARGIN = 0.15
+ALIGNMENT_MAX_UNITS = 3
 
 # A sentence opening like this leans on the one before it ("These agreements", "The primary
 # hurdle", "However, its submission"), so the two are scored and quoted together.
@@ -52,9 +52,13 @@ class Candidate:
 
 def meets(candidate: Candidate, needs: QuestionNeeds) -> bool:
     """Whether the candidate holds what the question's constraints ask for (a year, a figure)."""
+    return holds_what_is_asked(candidate.text, needs)
+
+
+def holds_what_is_asked(text: str, needs: QuestionNeeds) -> bool:
     if not (needs.years or needs.wants_year or needs.wants_quantity):
         return True
-    figures = extract_figures(candidate.text)
+    figures = extract_figures(text)
     if needs.years and not needs.years <= {int(f.value) for f in figures if f.kind == "year"}:
         return False
     if needs.wants_year and not any(f.kind == "year" for f in figures):
@@ -88,7 +92,7 @@ def score_sentences(
     weight_total = sum(weights.values()) or 1.0
     found: list[Candidate] = []
     for hit in hits:
-        for spans, similarity in _units(hit, vectors, query_vector):
+        for spans, similarity in _units(hit, vectors, query_vector, needs):
             text = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)
             context = stems_of(f"{hit.section} {text}")
             coverage = sum(w for t, w in weights.items() if t in context) / weight_total
@@ -121,21 +125,36 @@ def _add_alignment(
 
 
 def _units(
-    hit: Hit, vectors: dict[tuple[str, int], np.ndarray], query: np.ndarray
+    hit: Hit, vectors: dict[tuple[str, int], np.ndarray], query: np.ndarray, needs: QuestionNeeds
 ) -> list[tuple[list[Span], float]]:
-    """Single sentences and leaning pairs of one chunk, with their similarity to the question."""
+    """Single sentences and leaning pairs of one chunk, with their similarity to the question.
+
+    A sentence leans on the one before when it opens with a reference to it ("These
+    agreements…"), or when it holds the figure or year the question asks for and the one
+    before, which does not, says what it is about.
+    """
     keyed = [((a, b), vectors.get((hit.chunk_id, hit.start + a))) for a, b in hit.sentences]
     units: list[tuple[list[Span], float]] = []
     for position, (span, vector) in enumerate(keyed):
         if vector is None:
             continue
         units.append(([span], float(vector @ query)))
-        previous = keyed[position - 1][1] if position else None
-        if previous is not None and _ANAPHOR.search(hit.text[span[0] : span[0] + 60]):
+        previous_span, previous = keyed[position - 1] if position else (span, None)
+        if previous is not None and _leans(hit.text, previous_span, span, needs):
             pair = previous + vector
             pair_similarity = float(pair @ query) / max(float(np.linalg.norm(pair)), 1e-9)
-            units.append(([keyed[position - 1][0], span], pair_similarity))
+            units.append(([previous_span, span], pair_similarity))
     return units
+
+
+def _leans(text: str, previous: Span, span: Span, needs: QuestionNeeds) -> bool:
+    if _ANAPHOR.search(text[span[0] : span[0] + 60]):
+        return True
+    constrained = needs.years or needs.wants_year or needs.wants_quantity
+    return bool(constrained) and (
+        holds_what_is_asked(text[span[0] : span[1]], needs)
+        and not holds_what_is_asked(text[previous[0] : previous[1]], needs)
+    )
 
 
 def _alignments(

@@ -115,8 +115,8 @@ def compare(work: Path, decoys: bool, embeddings: MiniLMEmbeddings) -> dict[str,
     return {
         "documents": [path.name for path in files],
         "ours": {"k": k, **score(ours, cases, questions, ours_chunks)},
-        # The same search handing over fewer chunks: what a smaller k trades for context.
-        "ours_k2": {"k": 2, **score(lambda q: ours(q, 2), cases, questions, ours_chunks)},
+        # The same search handing over as many chunks as the peer: what more context buys.
+        "ours_k4": {"k": 4, **score(lambda q: ours(q, 4), cases, questions, ours_chunks)},
         "peer": {
             "k": PEER_K,
             **score(peer.retrieve, cases, questions, [c.page_content for c in peer.chunks]),

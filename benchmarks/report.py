@@ -28,7 +28,7 @@ def quality_lines(quality: dict[str, Any]) -> list[str]:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for corpus in ("without_decoys", "with_decoys"):
-        for pipeline in ("ours", "ours_k2", "peer"):
+        for pipeline in ("ours", "ours_k4", "peer"):
             if pipeline not in quality[corpus]:
                 continue
             row = quality[corpus][pipeline]

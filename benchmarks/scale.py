@@ -21,6 +21,7 @@ from benchmarks.measure import (
     load_average,
     peak_rss_mb,
     percentiles,
+    read_json,
     rss_mb,
     stopwatch,
     time_calls,
@@ -101,6 +102,24 @@ def measure(
     return result
 
 
+def remeasure_queries(row: dict[str, Any], rounds: int, work: Path) -> dict[str, Any]:
+    """Query latency again on the store a previous run of ``measure`` left in ``work``, for a
+    change to search that leaves ingest alone; the row keeps its ingest figures."""
+    if not (work / "data").exists():
+        raise SystemExit(f"no store to query in {work}: run the full measurement first")
+    embeddings = MiniLMEmbeddings(batch_size=Settings().embed_batch_size)
+    row = {**row, "load_average_start": load_average()}
+    with ExitStack() as stack:
+        serving = row["store"] == "server"
+        server = stack.enter_context(chroma_server(work / "server")) if serving else None
+        settings = settings_for(work / "corpus", work / "data", server)
+        row["query"], row["first_query_ms"] = query_latency(settings, embeddings, rounds)
+        row["server_rss_mb"] = rss_mb(server.pid) if server else None
+    row["queries_remeasured"] = True
+    row["load_average_end"] = load_average()
+    return row
+
+
 def _throughput(result: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"ingest_chunks_per_s": round(result["chunks"] / result["ingest_s"], 1)}
     if "embed_only_s" in result:
@@ -119,7 +138,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-embed-baseline", action="store_true")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--queries-only",
+        type=Path,
+        metavar="ROW_JSON",
+        help="measure only the queries again, on the store a previous run left behind, and "
+        "update that run's row (a JSON file)",
+    )
+    parser.add_argument("--work", type=Path, help="the previous run's work directory")
     args = parser.parse_args()
+    if args.queries_only:
+        work = args.work or WORK / f"scale-{args.size}-{args.store}"
+        row = remeasure_queries(read_json(args.queries_only), args.rounds, work)
+        write_json(args.out, row)
+        return
     result = measure(args.size, args.store, args.rounds, not args.no_embed_baseline)
     write_json(args.out, result)
 

@@ -39,10 +39,13 @@ def test_scale_measurement_and_report_on_a_tiny_corpus(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     from benchmarks.measure import write_json
     from benchmarks.report import write_report
-    from benchmarks.scale import measure
+    from benchmarks.scale import measure, remeasure_queries
 
     row = measure(20, "embedded", rounds=1, embed_baseline=True, work=tmp_path / "work")
     assert row["chunks"] == 20
+    again = remeasure_queries(row, rounds=1, work=tmp_path / "work")
+    assert again["queries_remeasured"] and again["ingest_s"] == row["ingest_s"]
+    assert again["query"]["n"] == row["query"]["n"]
     assert row["query"]["n"] > 0 and row["query"]["p95_ms"] >= row["query"]["p50_ms"]
     assert {"ingest_chunks_per_s", "embed_chunks_per_s", "pipeline_overhead_cpu"} <= set(row)
     assert row["disk_mb"] > 0 and row["peak_rss_mb"] > 0

@@ -72,7 +72,7 @@ def test_a_streamed_answer_arrives_in_pieces_and_is_checked(
     assert request["temperature"] == 0.0
     system, user = (m["content"] for m in request["messages"])
     assert REFUSAL in system
-    assert user.count("<source id=") == 4 and "42.8 percent of GDP" in user
+    assert user.count("<source id=") == kb.settings.top_k and "42.8 percent of GDP" in user
     assert server.keys == ["not-needed"]
 
 

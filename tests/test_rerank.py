@@ -53,3 +53,13 @@ def test_embeddings_without_word_vectors_rank_by_the_other_signals(fast_kb: Know
     retrieval = search(fast_kb, "How many cross-border e-commerce pilot zones were set up?", 3)
     assert retrieval.candidates and "165" in retrieval.hits[0].text
     assert retrieval.candidates == sorted(retrieval.candidates, key=lambda c: -c.score)
+
+
+def test_a_figure_is_scored_with_the_sentence_that_says_what_it_is_about(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    question = "What was China's position among importers of digitally deliverable trade?"
+    retrieval = search(bundled_kb, question, 2)
+    assert "seventh in imports" in retrieval.hits[0].text
+    pair = next(c for c in retrieval.candidates if "seventh in imports" in c.text)
+    assert len(pair.spans) == 2 and "lags behind" in pair.text
