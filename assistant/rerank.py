@@ -111,17 +111,17 @@ def score_sentences(
 def _add_alignment(
     embeddings: Any, question: str, needs: QuestionNeeds, ranked: list[Candidate]
 ) -> None:
-    """Add word alignment to the leading candidates' scores; the rest get the lowest
-    alignment of those, so none gains by being left out."""
+    """Raise the leading candidates by how much better their words match the question's than
+    the worst of them; the rest keep their scores. A lone leader has nothing to settle."""
     leading = [c for c in ranked if c.score >= ranked[0].score - ALIGNMENT_MARGIN] if ranked else []
     leading = leading[:ALIGNMENT_MAX_UNITS]
+    if len(leading) < 2:
+        return
     aligned = _alignments(embeddings, question, needs, [(c.hit, c.spans) for c in leading])
     if not aligned:
         return
     for candidate, alignment in zip(leading, aligned, strict=True):
-        candidate.score += ALIGNMENT_WEIGHT * alignment
-    for candidate in ranked[len(leading) :]:
-        candidate.score += ALIGNMENT_WEIGHT * min(aligned)
+        candidate.score += ALIGNMENT_WEIGHT * (alignment - min(aligned))
 
 
 def _units(
