@@ -15,7 +15,7 @@ from assistant.embeddings import as_array
 from assistant.errors import DocumentError
 from assistant.knowledge import KnowledgeBase
 from assistant.loaders import SUPPORTED_SUFFIXES, load_bytes
-from assistant.store import DocumentRecord, DocumentWrite
+from assistant.store import DocumentRecord, DocumentWrite, sentence_id
 
 Progress = Callable[[str, int, int], None]
 WRITE_BATCH_SENTENCES = 2048
@@ -101,7 +101,7 @@ def _document_rows(
             sentence_texts.append(drop_footnote_marks(chunk.text[start:end]))
             sentence_rows.append(
                 {
-                    "id": f"{chunk.chunk_id}:{number}",
+                    "id": sentence_id(chunk.chunk_id, number),
                     "metadata": {
                         "chunk_id": chunk.chunk_id,
                         "source": chunk.source,

@@ -87,7 +87,7 @@ def score_sentences(
     needs: QuestionNeeds,
 ) -> list[Candidate]:
     """Every sentence (and leaning pair) of the hits, best first."""
-    vectors = kb.store.sentence_vectors([hit.chunk_id for hit in hits])
+    vectors = kb.store.sentence_vectors({hit.chunk_id: len(hit.sentences) for hit in hits})
     weights = kb.lexical.idf(needs.terms)
     weight_total = sum(weights.values()) or 1.0
     found: list[Candidate] = []
@@ -104,7 +104,8 @@ def score_sentences(
             score -= PAIR_COST * (len(spans) - 1)
             found.append(Candidate(hit, spans, text, similarity, coverage, score))
     found.sort(key=lambda c: -c.score)
-    _add_alignment(kb.embeddings, question, needs, found)
+    if kb.settings.word_alignment:
+        _add_alignment(kb.embeddings, question, needs, found)
     return sorted(found, key=lambda c: -c.score)
 
 

@@ -277,13 +277,13 @@ class ChromaStore:
         }
 
     @_guard
-    def sentence_vectors(self, chunk_ids: list[str]) -> dict[tuple[str, int], np.ndarray]:
-        """Embeddings of every sentence of the given chunks, keyed by (chunk id, start)."""
-        if not chunk_ids:
+    def sentence_vectors(self, counts: dict[str, int]) -> dict[tuple[str, int], np.ndarray]:
+        """Embeddings of every sentence of the given chunks (chunk id → how many sentences),
+        keyed by (chunk id, start). Fetched by id: a metadata filter scans the collection."""
+        ids = [sentence_id(chunk_id, n) for chunk_id, count in counts.items() for n in range(count)]
+        if not ids:
             return {}
-        rows = self.sentences.get(
-            where={"chunk_id": {"$in": chunk_ids}}, include=["embeddings", "metadatas"]
-        )
+        rows = self.sentences.get(ids=ids, include=["embeddings", "metadatas"])
         return {
             (str(m["chunk_id"]), int(m["start"])): np.asarray(v, dtype=np.float32)
             for m, v in zip(rows["metadatas"] or [], rows["embeddings"], strict=True)
@@ -292,6 +292,11 @@ class ChromaStore:
     @_guard
     def chunk_counts(self) -> int:
         return int(self.chunks.count())
+
+
+def sentence_id(chunk_id: str, number: int) -> str:
+    """The id of a chunk's sentence, counted from 0."""
+    return f"{chunk_id}:{number}"
 
 
 def _is_active(metadata: dict[str, Any], manifest: dict[str, DocumentRecord]) -> bool:

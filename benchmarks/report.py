@@ -107,6 +107,7 @@ def scale_lines(scale: dict[str, Any]) -> list[str]:
             f"{row['load_average_start'][0]}→{row['load_average_end'][0]} |"
         )
     lines += ["", *scale_targets(scale["rows"]), *sampled_baselines(scale["rows"])]
+    lines += [*remeasured(scale["rows"]), *alignment_off(scale.get("word_alignment_off", []))]
     lines += [*missing_sizes(scale["rows"]), ""]
     lines += ["![query](scale_query.png) ![ingest](scale_ingest.png) ![memory](scale_memory.png)"]
     return [*lines, ""]
@@ -139,6 +140,24 @@ def sampled_baselines(rows: list[dict[str, Any]]) -> list[str]:
         f"{row['embed_only_sample']:,} of {row['sentences']:,} sentences, scaled up"
         for row in rows
         if row.get("embed_only_sample", row["sentences"]) < row["sentences"]
+    ]
+
+
+def remeasured(rows: list[dict[str, Any]]) -> list[str]:
+    """Rows whose queries were measured again (``--queries-only``) after a change to search."""
+    again = [f"{r['size']:,} {r['store']}" for r in rows if r.get("queries_remeasured")]
+    if not again:
+        return []
+    listing = ", ".join(again)
+    return [f"- queries measured again on the stored corpora with the current search: {listing}"]
+
+
+def alignment_off(rows: list[dict[str, Any]]) -> list[str]:
+    """The same queries with ``ASSISTANT_WORD_ALIGNMENT=false``, for the latency it costs."""
+    return [
+        f"- without word alignment at {r['size']:,} chunks, {r['store']}: query p50 "
+        f"{r['query']['p50_ms']} ms, p95 {r['query']['p95_ms']} ms"
+        for r in rows
     ]
 
 

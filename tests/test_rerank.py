@@ -63,3 +63,10 @@ def test_a_figure_is_scored_with_the_sentence_that_says_what_it_is_about(
     assert "seventh in imports" in retrieval.hits[0].text
     pair = next(c for c in retrieval.candidates if "seventh in imports" in c.text)
     assert len(pair.spans) == 2 and "lags behind" in pair.text
+
+
+def test_word_alignment_can_be_turned_off(
+    bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bundled_kb.settings, "word_alignment", False)
+    assert "primary hurdle" not in search(bundled_kb, HURDLE, 4).candidates[0].text
