@@ -94,7 +94,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     source: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
 ) -> None:
-    """Show the chunks hybrid retrieval ranks highest for QUERY."""
+    """Show the chunks retrieval ranks highest for QUERY, after re-ranking."""
     from assistant.retrieve import search as hybrid_search
 
     kb = open_knowledge_base()
@@ -107,12 +107,15 @@ def search(
     for rank, hit in enumerate(hits, start=1):
         dense = f"{hit.dense_score:.3f}" if hit.dense_score is not None else "-"
         lexical = f"{hit.lexical_score:.3f}" if hit.lexical_score is not None else "-"
+        reranked = f"{hit.rerank_score:.3f}" if hit.rerank_score is not None else "-"
         out.print(
             f"[bold]{rank}. {hit.source}[/] · {hit.section} · chars {hit.start}-{hit.end}",
             highlight=False,
         )
         out.print(
-            f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f}", style="dim"
+            f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f} · "
+            f"best sentence {reranked}",
+            style="dim",
         )
         out.print(f"   {hit.text}\n", highlight=False)
 
