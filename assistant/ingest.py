@@ -15,7 +15,7 @@ from assistant.embeddings import as_array
 from assistant.errors import DocumentError
 from assistant.knowledge import KnowledgeBase
 from assistant.loaders import SUPPORTED_SUFFIXES, load_bytes
-from assistant.store import DocumentRecord, DocumentWrite, sentence_id
+from assistant.records import DocumentRecord, DocumentWrite, sentence_id
 
 Progress = Callable[[str, int, int], None]
 WRITE_BATCH_SENTENCES = 2048

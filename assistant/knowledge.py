@@ -11,7 +11,8 @@ from assistant.config import Settings
 from assistant.embeddings import build_embeddings, embedding_model_id
 from assistant.errors import EmptyStoreError
 from assistant.lexical import LexicalIndex
-from assistant.store import ChromaStore, DocumentRecord, corpus_fingerprint
+from assistant.records import DocumentRecord, corpus_fingerprint
+from assistant.store import ChromaStore
 
 FRESHNESS_SECONDS = 1.0
 

@@ -7,48 +7,18 @@ sentences; readers ignore rows of any other version, so a crash mid-write leaves
 fully old or fully new.
 """
 
-import hashlib
-import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
 from assistant.config import Settings
 from assistant.errors import EmbeddingMismatchError, StoreUnavailableError
+from assistant.records import DocumentRecord, DocumentWrite, SentenceMatch, sentence_id
 
 P = ParamSpec("P")
 R = TypeVar("R")
 PAGE = 2000
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    source: str
-    title: str
-    content_hash: str
-    chunker: str
-    chunk_count: int
-    origin: str = ""  # the folder it came from when outside the knowledge dir
-
-
-@dataclass(frozen=True)
-class DocumentWrite:
-    """One document version to write: its record, chunk and sentence rows, sentence vectors."""
-
-    record: DocumentRecord
-    chunks: list[dict[str, Any]]
-    sentences: list[dict[str, Any]]
-    vectors: np.ndarray
-
-
-@dataclass(frozen=True)
-class SentenceMatch:
-    chunk_id: str
-    start: int
-    end: int
-    similarity: float
 
 
 def _guard(func: Callable[P, R]) -> Callable[P, R]:
@@ -294,11 +264,6 @@ class ChromaStore:
         return int(self.chunks.count())
 
 
-def sentence_id(chunk_id: str, number: int) -> str:
-    """The id of a chunk's sentence, counted from 0."""
-    return f"{chunk_id}:{number}"
-
-
 def _is_active(metadata: dict[str, Any], manifest: dict[str, DocumentRecord]) -> bool:
     record = manifest.get(str(metadata.get("source")))
     return record is not None and record.content_hash == metadata.get("doc_hash")
@@ -323,10 +288,3 @@ def _mean_vectors(
         sums[position[sentence["metadata"]["chunk_id"]]] += vector
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return sums / np.clip(norms, 1e-12, None)
-
-
-def corpus_fingerprint(manifest: dict[str, DocumentRecord], config: str) -> str:
-    """Document hashes plus chunking and embedding settings, as one short hex string."""
-    lines = sorted(f"{r.source}\t{r.content_hash}\t{r.chunker}" for r in manifest.values())
-    payload = json.dumps({"config": config, "documents": lines})
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

@@ -10,8 +10,8 @@ import pytest
 from assistant.config import Settings
 from assistant.ingest import sync
 from assistant.knowledge import KnowledgeBase
+from assistant.records import DocumentRecord
 from assistant.retrieve import search
-from assistant.store import DocumentRecord
 
 
 def test_second_sync_embeds_nothing(fast_kb: KnowledgeBase) -> None:

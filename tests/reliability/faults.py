@@ -20,7 +20,7 @@ import pytest
 from assistant.config import Settings
 from assistant.knowledge import KnowledgeBase
 from assistant.lexical import LexicalIndex
-from assistant.store import DocumentRecord
+from assistant.records import DocumentRecord
 from tests.fakes import KeywordHashEmbeddings
 
 ROOT = Path(__file__).resolve().parents[2]
