@@ -42,10 +42,8 @@ def _wait_for_heartbeat(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"chroma run did not answer its heartbeat in {HEARTBEAT_TIMEOUT_S} s")
 
 
-@contextmanager
-def chroma_server(path: Path) -> Iterator[Server]:
-    """Start ``chroma run --path PATH`` on a free loopback port; stop it afterwards."""
-    port = free_port()
+def start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start ``chroma run --path PATH`` on a loopback port; return once it answers."""
     chroma = Path(sys.executable).with_name("chroma")
     process = subprocess.Popen(
         [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
@@ -55,6 +53,19 @@ def chroma_server(path: Path) -> Iterator[Server]:
     )
     try:
         _wait_for_heartbeat(port, process)
+    except RuntimeError:
+        process.kill()
+        process.wait()
+        raise
+    return process
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[Server]:
+    """A ``chroma run`` on a free loopback port, stopped afterwards."""
+    port = free_port()
+    process = start_chroma(path, port)
+    try:
         yield Server("127.0.0.1", port, process.pid, path)
     finally:
         process.terminate()

@@ -62,46 +62,14 @@ def bundled_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBa
     yield kb
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A real `chroma run` on loopback (or the one named by ASSISTANT_TEST_CHROMA_PORT)."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from benchmarks.server import chroma_server as running_chroma
 
     given = os.environ.get("ASSISTANT_TEST_CHROMA_PORT")
     if given:
         yield "127.0.0.1", int(given)
         return
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    chroma = Path(sys.executable).with_name("chroma")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("chroma run did not answer its heartbeat within 30 s")
-    yield "127.0.0.1", port
-    process.terminate()
-    process.wait(timeout=10)
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield server.host, server.port

@@ -1,6 +1,5 @@
 """Answers shaped like the bundled article's, a stand-in for ``ask_stream``, a served page."""
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -8,6 +7,7 @@ from typing import Any
 from assistant.answer.draft import REFUSAL
 from assistant.interfaces.web import ChatPage, build_app, launch
 from assistant.types import Answer, Citation, SentenceCheck, Stamp, Verification
+from benchmarks.server import free_port
 
 CHUNK = (
     "China has sought to harness the digital economy as a “new engine” of economic growth. "
@@ -69,12 +69,6 @@ class StubAsk:
             raise self.error
         yield from self.pieces
         yield self.answer.model_copy(update={"question": question})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

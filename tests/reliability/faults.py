@@ -7,11 +7,8 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from assistant.config import Settings
 from assistant.knowledge import KnowledgeBase
 from assistant.lexical import LexicalIndex
 from assistant.records import DocumentRecord
+from benchmarks.server import free_port, start_chroma
 from tests.fakes import KeywordHashEmbeddings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,27 +30,11 @@ class ChromaServer:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        chroma = Path(sys.executable).with_name("chroma")
-        self.process = subprocess.Popen(
-            [str(chroma), "run", "--path", str(self.path), "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
-        url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
-        for _ in range(300):  # a safety net against hanging, not a timing check
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(url, timeout=1).close()
-                return
-            time.sleep(0.1)
-        self.kill()
-        pytest.fail("chroma run did not answer its heartbeat")
+        self.process = start_chroma(self.path, self.port)
 
     def kill(self) -> None:
         if self.process is not None:
