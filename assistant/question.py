@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
+from assistant.forms import AskedForm, asked_form
 from assistant.lexical import split_terms
 from assistant.numbers import years_in
 
@@ -126,6 +127,7 @@ class QuestionNeeds:
     measure: list[str] = field(default_factory=list)
     measure_text: str = ""
     alone: bool = False
+    form: AskedForm = field(default_factory=AskedForm)
 
 
 def analyse(question: str) -> QuestionNeeds:
@@ -138,6 +140,7 @@ def analyse(question: str) -> QuestionNeeds:
         wants_quantity=bool(_QUANTITY.search(question)),
         wants_year=wants_year,
         alone=bool(_ALONE.search(question)),
+        form=asked_form(question),
         **_measure(question),
     )
 

@@ -3,7 +3,8 @@
 A sentence (or a sentence with the one it leans on) scores by its similarity to the question,
 the share of the question's key terms it covers (weighted by IDF), the names it mentions, and
 how closely its words in context match the question's ("primary hurdle" for "biggest
-obstacle"). A chunk ranks by its best sentence, so the passage that answers comes first.
+obstacle"), and whether it has the form the question asks for (``assistant.forms``). A chunk
+ranks by its best sentence, so the passage that answers comes first.
 """
 
 import re
@@ -13,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from assistant.chunking import drop_footnote_marks
+from assistant.embeddings import as_array
+from assistant.forms import contrast_bonus, form_bonus, set_aside
 from assistant.knowledge import KnowledgeBase
 from assistant.numbers import extract_figures
 from assistant.question import QuestionNeeds, mentions, stems_of
@@ -101,12 +104,27 @@ def score_sentences(
                 for e in needs.entities
             ) / max(1, len(needs.entities))
             score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named
-            score -= PAIR_COST * (len(spans) - 1)
+            score += form_bonus(needs.form, text) - PAIR_COST * (len(spans) - 1)
             found.append(Candidate(hit, spans, text, similarity, coverage, score))
+    if needs.form.rejected:
+        _add_contrast(kb.embeddings, needs.form.rejected, found)
     found.sort(key=lambda c: -c.score)
     if kb.settings.word_alignment:
         _add_alignment(kb.embeddings, question, needs, found)
     return sorted(found, key=lambda c: -c.score)
+
+
+def _add_contrast(embeddings: Any, rejected: str, candidates: list[Candidate]) -> None:
+    """Raise the sentences that set aside something like what the question sets aside."""
+    phrases = {c.text: set_aside(c.text) for c in candidates}
+    distinct = sorted({p for found in phrases.values() for p in found})
+    if not distinct:
+        return
+    vectors = as_array(embeddings, [rejected, *distinct])
+    likeness = dict(zip(distinct, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+    for candidate in candidates:
+        if phrases[candidate.text]:
+            candidate.score += contrast_bonus(max(likeness[p] for p in phrases[candidate.text]))
 
 
 def _add_alignment(

@@ -1,11 +1,12 @@
 import pytest
 
-from assistant import rerank
+from assistant import forms, rerank
 from assistant.ingest import sync
 from assistant.knowledge import KnowledgeBase
 from assistant.retrieve import RERANK_POOL, search
 
 HURDLE = "What is the biggest obstacle to China joining the CPTPP and DEPA?"
+GAIN = "What would China gain geopolitically by joining DEPA and the CPTPP?"
 
 
 def test_the_chunk_of_the_answering_sentence_comes_first_though_fusion_ranked_it_lower(
@@ -33,11 +34,9 @@ def test_a_year_the_question_names_puts_the_chunk_with_that_year_first(
 def test_word_alignment_settles_a_paraphrase_the_sentence_vectors_miss(
     bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    best = search(bundled_kb, HURDLE, 4).candidates[0]
-    assert "primary hurdle" in best.text and "concerns of existing members" in best.text
+    assert search(bundled_kb, GAIN, 4).candidates[0].text.startswith("Geopolitically")
     monkeypatch.setattr(rerank, "ALIGNMENT_WEIGHT", 0.0)
-    unaligned = search(bundled_kb, HURDLE, 4).candidates[0]
-    assert "primary hurdle" not in unaligned.text
+    assert not search(bundled_kb, GAIN, 4).candidates[0].text.startswith("Geopolitically")
 
 
 def test_a_leaning_sentence_is_scored_with_the_one_it_leans_on(
@@ -69,4 +68,33 @@ def test_word_alignment_can_be_turned_off(
     bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bundled_kb.settings, "word_alignment", False)
-    assert "primary hurdle" not in search(bundled_kb, HURDLE, 4).candidates[0].text
+    assert not search(bundled_kb, GAIN, 4).candidates[0].text.startswith("Geopolitically")
+
+
+@pytest.mark.parametrize(
+    ("question", "answering", "weight"),
+    [
+        (
+            "What is the main thing standing in the way of China joining the CPTPP and DEPA?",
+            "The primary hurdle",
+            "RANK_WEIGHT",
+        ),
+        (
+            "How are DEPA and CPTPP described in terms of digital trade rules?",
+            "“highest standards”",
+            "WORDING_WEIGHT",
+        ),
+        (
+            "Rather than deliberate planning, what shaped China's changing stance on trade?",
+            "not been driven by design",
+            "CONTRAST_WEIGHT",
+        ),
+    ],
+)
+def test_a_sentence_with_the_form_the_question_asks_for_comes_first(
+    bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, question: str,
+    answering: str, weight: str,
+) -> None:
+    assert answering in search(bundled_kb, question, 2).candidates[0].text
+    monkeypatch.setattr(forms, weight, 0.0)
+    assert answering not in search(bundled_kb, question, 2).candidates[0].text
