@@ -55,6 +55,10 @@ _ALONE = re.compile(
 )
 _WHEN = re.compile(r"\b((what|which) year|when)\b", re.IGNORECASE)
 _ENTITY = re.compile(r"\b[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*")
+_ACRONYM = re.compile(r"[A-Z]{2,8}")
+# Capitalised words, with the small words a long form keeps: "Association of Southeast Asian
+# Nations", "Group of Twenty".
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:(?:of|and|for|the|on|&)\s+)*[A-Z][\w-]*)*")
 
 
 @cache
@@ -107,14 +111,40 @@ def _word_pattern(word: str) -> str:
 
 
 def mentions(text: str, entity: str) -> bool:
-    """Whether ``text`` names ``entity`` as a phrase."""
+    """Whether ``text`` names ``entity`` as a phrase, or spells out the acronym it is."""
     pattern = r"[\s’']+(?:s\s+)?".join(_word_pattern(w) for w in entity.split())
-    return re.search(pattern, text, re.IGNORECASE) is not None
+    return re.search(pattern, text, re.IGNORECASE) is not None or spells_out(text, entity)
 
 
 def mentions_words(text: str, entity: str) -> bool:
     """Whether ``text`` names each word of ``entity`` somewhere (a looser test)."""
-    return all(re.search(_word_pattern(w), text, re.IGNORECASE) for w in entity.split())
+    return all(
+        re.search(_word_pattern(w), text, re.IGNORECASE) for w in entity.split()
+    ) or spells_out(text, entity)
+
+
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether ``text`` gives the long form of an acronym: "ASEAN" in "the Association of
+    Southeast Asian Nations". Two or more capitalised words each give the next letter by their
+    initial, and may give one more from inside ("S", "E" from "Southeast")."""
+    if not _ACRONYM.fullmatch(acronym):
+        return False
+    letters = acronym.lower()
+    for run in _CAPITALISED_RUN.finditer(text):
+        words = [w.lower() for w in run.group(0).split() if w[0].isupper()]
+        if any(_spells(letters, words[i:]) for i in range(len(words))):
+            return True
+    return False
+
+
+def _spells(letters: str, words: list[str], used: int = 0) -> bool:
+    if not letters:
+        return used >= 2
+    if not words or words[0][0] != letters[0]:
+        return False
+    if _spells(letters[1:], words[1:], used + 1):
+        return True
+    return letters[1:2] in words[0][1:] and _spells(letters[2:], words[1:], used + 1)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,8 @@ def test_word_alignment_can_be_turned_off(
             "WORDING_WEIGHT",
         ),
         (
-            "Rather than deliberate planning, what shaped China's changing stance on trade?",
+            "Rather than deliberate planning, what shaped China's changing stance on digital"
+            " trade?",
             "not been driven by design",
             "CONTRAST_WEIGHT",
         ),
