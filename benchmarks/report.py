@@ -145,11 +145,15 @@ def sampled_baselines(rows: list[dict[str, Any]]) -> list[str]:
 
 def remeasured(rows: list[dict[str, Any]]) -> list[str]:
     """Rows whose queries were measured again (``--queries-only``) after a change to search."""
-    again = [f"{r['size']:,} {r['store']}" for r in rows if r.get("queries_remeasured")]
+    again = [
+        f"{r['size']:,} {r['store']} ({r['query']['n']} searches)"
+        for r in rows
+        if r.get("queries_remeasured")
+    ]
     if not again:
         return []
     listing = ", ".join(again)
-    return [f"- queries measured again on the stored corpora with the current search: {listing}"]
+    return [f"- queries measured again on the stored corpora after a change to search: {listing}"]
 
 
 def alignment_off(rows: list[dict[str, Any]]) -> list[str]:
