@@ -123,10 +123,13 @@ def mentions_words(text: str, entity: str) -> bool:
     ) or spells_out(text, entity)
 
 
+@lru_cache(maxsize=8192)
 def spells_out(text: str, acronym: str) -> bool:
     """Whether ``text`` gives the long form of an acronym: "ASEAN" in "the Association of
     Southeast Asian Nations". Two or more capitalised words each give the next letter by their
-    initial, and may give one more from inside ("S", "E" from "Southeast")."""
+    initial, and may give one more from inside ("S", "E" from "Southeast").
+
+    Cached: re-ranking asks it of the same passages for every question naming an acronym."""
     if not _ACRONYM.fullmatch(acronym):
         return False
     letters = acronym.lower()
@@ -144,7 +147,8 @@ def _spells(letters: str, words: list[str], used: int = 0) -> bool:
         return False
     if _spells(letters[1:], words[1:], used + 1):
         return True
-    return letters[1:2] in words[0][1:] and _spells(letters[2:], words[1:], used + 1)
+    inner = len(letters) > 1 and letters[1] in words[0][1:]
+    return inner and _spells(letters[2:], words[1:], used + 1)
 
 
 @dataclass(frozen=True)

@@ -95,12 +95,13 @@ def score_sentences(
     weight_total = sum(weights.values()) or 1.0
     found: list[Candidate] = []
     for hit in hits:
+        in_chunk = {e for e in needs.entities if mentions(hit.text, e)}
         for spans, similarity in _units(hit, vectors, query_vector, needs):
             text = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)
             context = stems_of(f"{hit.section} {text}")
             coverage = sum(w for t, w in weights.items() if t in context) / weight_total
             named = sum(
-                1.0 if mentions(text, e) else 0.5 if mentions(hit.text, e) else 0.0
+                1.0 if e in in_chunk and mentions(text, e) else 0.5 if e in in_chunk else 0.0
                 for e in needs.entities
             ) / max(1, len(needs.entities))
             score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named
