@@ -11,7 +11,7 @@ __all__ = ["Answer", "KnowledgeBase", "Settings", "ask", "ask_stream"]
 if TYPE_CHECKING:
     from assistant.answer.core import ask, ask_stream
     from assistant.config import Settings
-    from assistant.knowledge import KnowledgeBase
+    from assistant.knowledge.base import KnowledgeBase
     from assistant.types import Answer
 
 _HOMES = {
@@ -19,7 +19,7 @@ _HOMES = {
     "ask_stream": "assistant.answer.core",
     "Answer": "assistant.types",
     "Settings": "assistant.config",
-    "KnowledgeBase": "assistant.knowledge",
+    "KnowledgeBase": "assistant.knowledge.base",
 }
 
 

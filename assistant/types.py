@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 VerificationStatus = Literal["verified", "partially_verified", "unverified", "abstained"]
+SupportLevel = Literal["answered", "related", "declined"]
 
 
 class Hit(BaseModel):
@@ -76,6 +77,24 @@ class Stamp(BaseModel):
     package_version: str
 
 
+class Support(BaseModel):
+    """How far the sources back the answer, in levels a check can fail to reach.
+
+    ``answered``: the cited passage answers the question (see ``assistant.answer.support``);
+    ``related``: it is about the question's topic but may not answer it; ``declined``: the
+    assistant said the sources do not answer.
+    """
+
+    level: SupportLevel
+    label: str = Field(description="The level in words, as every interface shows it.")
+    confidence: float | None = Field(
+        default=None, description="Probability (0-1) that the answer answers the question."
+    )
+    reasons: list[str] = Field(
+        default_factory=list, description="What was checked, one short phrase each."
+    )
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str
@@ -84,6 +103,7 @@ class Answer(BaseModel):
     mode: str
     citations: list[Citation]
     verification: Verification
+    support: Support
     stamp: Stamp
     notice: str = Field(default="", description="Something the user should know, e.g. a fallback.")
     timings_ms: dict[str, float] = Field(default_factory=dict)

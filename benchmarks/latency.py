@@ -14,7 +14,7 @@ from statistics import median
 from typing import Any
 
 from assistant import KnowledgeBase, ask
-from assistant.retrieve import search
+from assistant.search.retrieve import search
 from benchmarks.measure import peak_rss_mb, percentiles, time_calls
 from benchmarks.peer import PeerPipeline
 from evals.cases import load_cases

@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from assistant.embeddings import MiniLMEmbeddings
+from assistant.knowledge.embeddings import MiniLMEmbeddings
 
 PEER_K = 4
 CHUNK_SIZE = 1000

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant import KnowledgeBase, Settings, ask
-from assistant.embeddings import MiniLMEmbeddings
-from assistant.ingest import sync
-from assistant.retrieve import search
+from assistant.knowledge.embeddings import MiniLMEmbeddings
+from assistant.knowledge.ingest import sync
+from assistant.search.retrieve import search
 from benchmarks.measure import DECOYS, KNOWLEDGE, fresh_dir
 from benchmarks.peer import PEER_K, PeerPipeline
 from evals.cases import Case, load_cases

@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def run_quality(out: Path) -> dict[str, Any]:
-    from assistant.embeddings import MiniLMEmbeddings
+    from assistant.knowledge.embeddings import MiniLMEmbeddings
     from benchmarks.quality import compare
 
     embeddings = MiniLMEmbeddings()
@@ -48,7 +48,7 @@ def run_quality(out: Path) -> dict[str, Any]:
 
 
 def run_latency(out: Path, quick: bool) -> dict[str, Any]:
-    from assistant.embeddings import MiniLMEmbeddings
+    from assistant.knowledge.embeddings import MiniLMEmbeddings
     from benchmarks.latency import cold_start, warm
     from benchmarks.peer import PeerPipeline
     from benchmarks.quality import corpus_files, open_knowledge

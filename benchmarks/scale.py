@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant import KnowledgeBase, Settings
-from assistant.embeddings import MiniLMEmbeddings
-from assistant.ingest import sync
-from assistant.retrieve import search
+from assistant.knowledge.embeddings import MiniLMEmbeddings
+from assistant.knowledge.ingest import sync
+from assistant.search.retrieve import search
 from benchmarks.latency import questions
 from benchmarks.measure import (
     WORK,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.ingest import IngestReport
+from assistant.knowledge.ingest import IngestReport
 from evals.cases import FixtureError, fixture_files, load_cases
 from evals.gate import (
     BASELINE_PATH,

@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from assistant import ask
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.ingest import IngestReport, sync
-from assistant.knowledge import KnowledgeBase
-from assistant.retrieve import search
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import IngestReport, sync
+from assistant.search.retrieve import search
 from assistant.types import Answer, Stamp
 from evals.cases import Case
 from evals.scoring import Failure, RunScore, error_run, score_run

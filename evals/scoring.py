@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from assistant.numbers import normalise_for_match
+from assistant.checks.numbers import normalise_for_match
 from assistant.types import Answer, Citation
 from evals.cases import Case, Expectation
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.ingest import sync
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from tests.fakes import KeywordHashEmbeddings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.ingest import sync
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from benchmarks import synthetic
 from benchmarks.quality import first_support, supports
 from tests.fakes import KeywordHashEmbeddings

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
 from assistant.interfaces.cli import app
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 from evals import report as report_module
 from evals import runner as runner_module
 from evals.cases import Case, FixtureError, load_cases, load_file

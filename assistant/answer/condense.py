@@ -3,8 +3,8 @@
 import re
 from collections.abc import Sequence
 
-from assistant.numbers import years_in
-from assistant.question import key_terms
+from assistant.checks.numbers import years_in
+from assistant.search.question import key_terms
 from assistant.types import Turn
 
 _FOLLOW_UP = re.compile(

@@ -11,12 +11,13 @@ from assistant import __version__
 from assistant.answer import extractive, llm
 from assistant.answer.condense import condense
 from assistant.answer.draft import Draft
+from assistant.answer.support import support_for
+from assistant.checks.verify import verify
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError, ModelUnavailableError
-from assistant.knowledge import KnowledgeBase
-from assistant.retrieve import Retrieval, search
+from assistant.knowledge.base import KnowledgeBase
+from assistant.search.retrieve import Retrieval, search
 from assistant.types import Answer, Stamp, Turn
-from assistant.verify import verify
 
 EXTRACTIVE_VERSION = "extractive/1"
 # Control and bidi-override characters, and lone surrogates (undecodable bytes of a command
@@ -121,7 +122,7 @@ def ask_stream(
 def _configured_model(settings: Settings) -> Any:
     if not settings.llm_enabled():
         return None
-    from assistant.models import build_chat_model
+    from assistant.answer.models import build_chat_model
 
     return build_chat_model(settings)
 
@@ -180,7 +181,8 @@ def _finish(
     return Answer(
         question=question, standalone_question=standalone, answer=draft.text,
         abstained=draft.abstained, mode=draft.mode, citations=draft.citations,
-        verification=verification, stamp=stamp, notice=draft.notice, timings_ms=timings,
+        verification=verification, support=support_for(draft.abstained, verification),
+        stamp=stamp, notice=draft.notice, timings_ms=timings,
     )
 
 

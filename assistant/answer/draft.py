@@ -21,7 +21,7 @@ class Draft:
 
 def citation(n: int, hit: Hit, spans: list[tuple[int, int]]) -> Citation:
     """Cite sentences of a hit by their spans (relative to the chunk)."""
-    from assistant.chunking import drop_footnote_marks
+    from assistant.knowledge.chunking import drop_footnote_marks
 
     spans = sorted(spans)
     quote = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)

@@ -8,13 +8,13 @@ names the nearest thing the sources do say.
 import re
 
 from assistant.answer.draft import REFUSAL, Draft, citation
-from assistant.chunking import drop_footnote_marks
-from assistant.embeddings import as_array
-from assistant.knowledge import KnowledgeBase
-from assistant.numbers import years_in
-from assistant.question import QuestionNeeds, mentions, mentions_words, stems_of
-from assistant.rerank import TERM_WEIGHT, Candidate, meets
-from assistant.retrieve import Retrieval
+from assistant.checks.numbers import years_in
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.chunking import drop_footnote_marks
+from assistant.knowledge.embeddings import as_array
+from assistant.search.question import QuestionNeeds, mentions, mentions_words, stems_of
+from assistant.search.rerank import TERM_WEIGHT, Candidate, meets
+from assistant.search.retrieve import Retrieval
 from assistant.types import Hit
 
 MODE = "extractive"

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from langchain_core.messages import AIMessage, BaseMessage
 
 from assistant.answer.draft import REFUSAL, Draft, citation
+from assistant.answer.models import model_name_of, translated_errors
+from assistant.answer.prompts import Prompt, load_prompt
+from assistant.checks.numbers import extract_figures, unsupported
+from assistant.checks.verify import MARKER, answer_sentences, strip_unknown_markers, verify
 from assistant.errors import ModelUnavailableError
-from assistant.models import model_name_of, translated_errors
-from assistant.numbers import extract_figures, unsupported
-from assistant.prompts import Prompt, load_prompt
-from assistant.question import key_terms, stems_of
+from assistant.search.question import key_terms, stems_of
 from assistant.types import Citation, Hit, Turn
-from assistant.verify import MARKER, answer_sentences, strip_unknown_markers, verify
 
 if TYPE_CHECKING:  # langchain_core.language_models costs ~0.5 s to import; offline answers skip it
     from langchain_core.language_models import BaseChatModel

@@ -35,7 +35,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Add new documents, replace changed ones, remove vanished ones."""
-    from assistant.ingest import sync
+    from assistant.knowledge.ingest import sync
 
     kb = open_knowledge_base(rebuild)
     with progress_bar("Ingesting") as progress:
@@ -95,7 +95,7 @@ def search(
     source: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
 ) -> None:
     """Show the chunks retrieval ranks highest for QUERY, after re-ranking."""
-    from assistant.retrieve import search as hybrid_search
+    from assistant.search.retrieve import search as hybrid_search
 
     kb = open_knowledge_base()
     kb.require_documents()

@@ -52,7 +52,7 @@ def load_settings() -> Any:
 
 
 def open_knowledge_base(rebuild: bool = False) -> Any:
-    from assistant.knowledge import KnowledgeBase
+    from assistant.knowledge.base import KnowledgeBase
 
     return KnowledgeBase(load_settings(), rebuild=rebuild)
 
@@ -84,7 +84,7 @@ def print_json(value: Any) -> None:
 def ready_knowledge_base(follow_files: bool = False) -> Any:
     """The knowledge base, ingesting the knowledge dir first when the store is empty, or
     (``follow_files``) when the files no longer match what the store was built from."""
-    from assistant.ingest import sync
+    from assistant.knowledge.ingest import sync
 
     kb = open_knowledge_base()
     reason = ingest_reason(kb, follow_files)
@@ -105,7 +105,7 @@ def ready_knowledge_base(follow_files: bool = False) -> Any:
 
 
 def ingest_reason(kb: Any, follow_files: bool) -> str:
-    from assistant.ingest import knowledge_dir_changes
+    from assistant.knowledge.ingest import knowledge_dir_changes
 
     if not kb.manifest():
         return "The store is empty"

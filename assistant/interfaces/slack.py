@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
 from assistant.interfaces.slack_bot import SlackBot
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ from assistant.interfaces.slack_blocks import (
     thread_turn,
 )
 from assistant.interfaces.slack_guards import RateLimiter, RecentAnswers, RecentEvents, credentials
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 from assistant.types import Answer
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigurationError, InvalidQuestionError
 from assistant.feedback import FeedbackStore, Rating
 from assistant.interfaces import web_files, web_render
-from assistant.knowledge import KnowledgeBase
-from assistant.loaders import SUPPORTED_SUFFIXES
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.loaders import SUPPORTED_SUFFIXES
 from assistant.types import Answer
 
 if TYPE_CHECKING:

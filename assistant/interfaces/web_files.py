@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.errors import DocumentError
-from assistant.knowledge import KnowledgeBase
-from assistant.loaders import SUPPORTED_SUFFIXES
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.loaders import SUPPORTED_SUFFIXES
 
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()]+")
 
@@ -29,7 +29,7 @@ def safe_file_name(name: str) -> str:
 
 def add_upload(kb: KnowledgeBase, upload: Path, progress: Callable[[str, int, int], None]) -> str:
     """Copy an uploaded file into the knowledge dir and ingest it; returns its name there."""
-    from assistant.ingest import sync
+    from assistant.knowledge.ingest import sync
 
     settings = kb.settings
     name = safe_file_name(upload.name)

@@ -6,7 +6,7 @@ Every piece of document and user text goes through ``escape``; nothing here impo
 import html
 import re
 
-from assistant.loaders import SUPPORTED_SUFFIXES
+from assistant.knowledge.loaders import SUPPORTED_SUFFIXES
 from assistant.types import Answer, Citation, SentenceCheck
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -24,8 +24,8 @@ from assistant.interfaces import slack_bot
 from assistant.interfaces.slack import http_server
 from assistant.interfaces.slack_blocks import FEEDBACK_EXPIRED, FEEDBACK_THANKS, PLACEHOLDER
 from assistant.interfaces.slack_bot import SlackBot
-from assistant.knowledge import KnowledgeBase
-from assistant.retrieve import search
+from assistant.knowledge.base import KnowledgeBase
+from assistant.search.retrieve import search
 from tests.fakes import FakeSlackWebAPI
 
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"

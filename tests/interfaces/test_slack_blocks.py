@@ -15,7 +15,7 @@ from assistant.interfaces.slack_blocks import (
     question_text,
     source_line,
 )
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 from assistant.types import Answer
 
 QUESTION = "What share of China's GDP was the digital economy in 2023?"

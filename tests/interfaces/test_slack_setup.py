@@ -28,7 +28,7 @@ from assistant.interfaces.slack_guards import (
     RecentEvents,
     credentials,
 )
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 from tests.fakes import FakeSlackWebAPI
 
 BOT_TOKEN = "xoxb-setup-bot-token"

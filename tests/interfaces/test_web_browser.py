@@ -9,9 +9,9 @@ from playwright.sync_api import Page, sync_playwright
 
 from assistant.config import Settings
 from assistant.feedback import FeedbackStore
-from assistant.ingest import sync
 from assistant.interfaces.web import ChatPage
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from tests.interfaces.web_doubles import launched
 
 CHROMIUM = Path("/usr/bin/chromium")

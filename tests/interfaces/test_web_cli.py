@@ -10,10 +10,10 @@ import yaml
 from typer.testing import CliRunner
 
 from assistant.feedback import FeedbackStore
-from assistant.ingest import sync
 from assistant.interfaces.cli import app
 from assistant.interfaces.cli_common import ingest_reason
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from tests.interfaces.web_doubles import QUOTE, make_answer
 
 

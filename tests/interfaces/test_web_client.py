@@ -10,7 +10,7 @@ from gradio_client import Client
 
 from assistant.interfaces.web import ChatPage
 from assistant.interfaces.web_render import EXAMPLES
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 from tests.interfaces.web_doubles import launched
 
 QUESTIONS = [

@@ -8,11 +8,11 @@ import pytest
 
 from assistant.answer.core import ask
 from assistant.errors import InvalidQuestionError, StoreUnavailableError
-from assistant.ingest import sync
 from assistant.interfaces.web import ChatPage
 from assistant.interfaces.web_files import safe_file_name
-from assistant.knowledge import KnowledgeBase
-from assistant.retrieve import search
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
+from assistant.search.retrieve import search
 from tests.fakes import FakeOpenAIServer
 from tests.interfaces.web_doubles import QUOTE, StubAsk, make_answer
 

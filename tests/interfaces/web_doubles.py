@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from assistant.answer.draft import REFUSAL
+from assistant.answer.support import support_for
 from assistant.interfaces.web import ChatPage, build_app, launch
 from assistant.types import Answer, Citation, SentenceCheck, Stamp, Verification
 from benchmarks.server import free_port
@@ -36,6 +37,7 @@ def make_answer(
         return Answer(
             question=question, standalone_question=question, answer=REFUSAL, abstained=True,
             mode=mode, citations=[], verification=Verification(status="abstained"), stamp=stamp,
+            support=support_for(True, Verification(status="abstained")),
         )
     at = CHUNK_START + chunk.index(quote)
     citation = Citation(
@@ -46,10 +48,11 @@ def make_answer(
     check = SentenceCheck(sentence=quote, citations=[1], supported=supported,
                           reason="" if supported else "figure 42.8 not in the cited passage")
     status = "verified" if supported else "unverified"
+    verification = Verification(status=status, sentences=[check])
     return Answer(
         question=question, standalone_question=question, answer=f"{quote} [1]", abstained=False,
         mode=mode, citations=[citation], stamp=stamp, timings_ms={"total": 12.0},
-        verification=Verification(status=status, sentences=[check]),
+        verification=verification, support=support_for(False, verification),
     )
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from assistant.answer.core import ask
-from assistant.ingest import sync
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from tests.interfaces.test_slack import slack_api, start_bot  # noqa: F401  (fixtures)
 
 FACT_QUESTION = "What share of China's GDP was the digital economy in 2023?"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.knowledge import KnowledgeBase
-from assistant.lexical import LexicalIndex
-from assistant.records import DocumentRecord
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.lexical import LexicalIndex
+from assistant.knowledge.records import DocumentRecord
 from benchmarks.server import free_port, start_chroma
 from tests.fakes import KeywordHashEmbeddings
 
@@ -101,7 +101,7 @@ def ingest_main() -> None:
     """The child process: sync the folder, announcing each Chroma upsert before it starts."""
     from chromadb.api.models.Collection import Collection
 
-    from assistant import ingest
+    from assistant.knowledge import ingest
 
     # Small write batches, so every round has several upserts of each collection to kill at.
     if hasattr(ingest, "WRITE_BATCH_SENTENCES"):

@@ -12,10 +12,10 @@ import gradio as gr
 import pytest
 
 from assistant.errors import DocumentError
-from assistant.ingest import sync
 from assistant.interfaces.web import ChatPage
 from assistant.interfaces.web_files import safe_file_name
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from tests.reliability.cases import UPLOAD_NAMES
 from tests.reliability.conftest import assert_facts_still_answered
 from tests.reliability.files import DOCUMENTS, contents
@@ -123,7 +123,7 @@ BOMB_LOADER = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from assistant.errors import DocumentError
-from assistant.loaders import load_bytes
+from assistant.knowledge.loaders import load_bytes
 path = sys.argv[1]
 try:
     load_bytes(open(path, "rb").read(), path.rsplit("/", 1)[-1])

@@ -18,7 +18,7 @@ import pytest
 from assistant.answer.core import ask
 from assistant.errors import InvalidQuestionError
 from assistant.interfaces.web import ChatPage
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 from assistant.types import Answer
 from tests.conftest import KNOWLEDGE
 from tests.interfaces.test_slack import CHANNEL, RunningBot, bot_messages, mention, send_event

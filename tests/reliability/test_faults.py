@@ -7,14 +7,14 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from assistant import knowledge as knowledge_module
 from assistant.answer.core import ask
 from assistant.config import Settings
 from assistant.errors import StoreUnavailableError
-from assistant.ingest import sync
 from assistant.interfaces.web import ChatPage
-from assistant.knowledge import KnowledgeBase
-from assistant.retrieve import search
+from assistant.knowledge import base as knowledge_module
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
+from assistant.search.retrieve import search
 from tests.fakes import FakeOpenAIServer, KeywordHashEmbeddings, Stall
 from tests.reliability.cases import MODEL_FAULTS
 from tests.reliability.conftest import FACT, FACT_QUESTION, assert_facts_still_answered

@@ -8,8 +8,8 @@ from pydantic import SecretStr
 
 from assistant.answer.core import ask
 from assistant.config import Settings
-from assistant.ingest import sync
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from tests.fakes import FakeOpenAIServer
 from tests.reliability.cases import QUESTIONS
 from tests.reliability.conftest import FACT_QUESTION, assert_facts_still_answered

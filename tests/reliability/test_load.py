@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from assistant import embeddings
 from assistant.answer.core import ask
 from assistant.config import Settings
-from assistant.ingest import sync
 from assistant.interfaces.web import ChatPage
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge import embeddings
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
 from assistant.types import Answer
 from tests.interfaces.test_web_client import QUESTIONS
 from tests.interfaces.web_doubles import launched
@@ -120,8 +120,8 @@ from pathlib import Path
 import psutil
 from assistant.answer.core import ask
 from assistant.config import Settings
-from assistant.ingest import sync
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.ingest import sync
+from assistant.knowledge.base import KnowledgeBase
 from tests.interfaces.test_web_client import QUESTIONS
 
 total, every = int(sys.argv[3]), int(sys.argv[4])

@@ -1,6 +1,7 @@
 """Property-based tests of the loaders, the chunker and the figure normaliser on hostile text:
 any Unicode (control characters, right-to-left, emoji, CJK), any bytes, any figure format.
-They extend tests/test_chunking.py and tests/test_numbers.py (plain sentences, fixed formats)."""
+They extend tests/knowledge/test_chunking.py and tests/checks/test_numbers.py (plain sentences,
+fixed formats)."""
 
 import hashlib
 import unicodedata
@@ -8,10 +9,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_document
+from assistant.checks.numbers import extract_figures, normalise_for_match
 from assistant.errors import DocumentError
-from assistant.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_bytes
-from assistant.numbers import extract_figures, normalise_for_match
+from assistant.knowledge.chunking import chunk_document
+from assistant.knowledge.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_bytes
 
 CONTROL = {chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
 PIECES = st.sampled_from([

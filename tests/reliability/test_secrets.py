@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from assistant.config import Settings
 from assistant.interfaces.web import ChatPage
-from assistant.knowledge import KnowledgeBase
+from assistant.knowledge.base import KnowledgeBase
 from evals.runner import EvalOptions, evaluate
 from tests.fakes import FakeOpenAIServer, OpenAIReply
 from tests.interfaces.test_slack import (

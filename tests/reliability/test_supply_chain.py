@@ -12,9 +12,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from assistant import embeddings
-from assistant.embeddings import MiniLMEmbeddings, tokenizer_path
 from assistant.errors import ModelFileError
+from assistant.knowledge import embeddings
+from assistant.knowledge.embeddings import MiniLMEmbeddings, tokenizer_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]

@@ -1,0 +1,291 @@
+"""Incremental, idempotent sync of source files into the knowledge base."""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from assistant.errors import DocumentError
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.chunking import Chunk, chunk_document, drop_footnote_marks
+from assistant.knowledge.embeddings import as_array
+from assistant.knowledge.loaders import SUPPORTED_SUFFIXES, load_bytes
+from assistant.knowledge.records import DocumentRecord, DocumentWrite, sentence_id
+
+Progress = Callable[[str, int, int], None]
+WRITE_BATCH_SENTENCES = 2048
+
+
+class Skipped(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    added: list[str] = Field(default_factory=list)
+    updated: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    skipped: list[Skipped] = Field(default_factory=list)
+    chunks_embedded: int = 0
+    sentences_embedded: int = 0
+    fingerprint: str = ""
+    documents: int = 0
+    chunks: int = 0
+
+
+def _source_name(path: Path, root: Path, knowledge_dir: Path) -> str:
+    for base in (knowledge_dir, root.parent):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def _origin(root: Path, knowledge_dir: Path) -> str:
+    """ "" for the knowledge dir, else the absolute folder the documents were ingested from."""
+    base = (root if root.is_dir() else root.parent).resolve()
+    inside = base == knowledge_dir.resolve() or knowledge_dir.resolve() in base.parents
+    return "" if inside else (base if root.is_file() else base.parent).as_posix()
+
+
+def _scope(root: Path, knowledge_dir: Path) -> str | None:
+    """The source-name prefix a directory owns (documents under it that vanished are removed)."""
+    if not root.is_dir():
+        return None
+    try:
+        relative = root.resolve().relative_to(knowledge_dir.resolve()).as_posix()
+    except ValueError:
+        return root.resolve().name + "/"
+    return "" if relative == "." else relative + "/"
+
+
+def discover(root: Path) -> Iterator[Path]:
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if path.is_file() and not hidden:
+            yield path
+
+
+def _document_rows(
+    chunks: list[Chunk], content_hash: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    chunk_rows, sentence_rows, sentence_texts = [], [], []
+    for chunk in chunks:
+        chunk_rows.append(
+            {
+                "id": chunk.chunk_id,
+                "text": chunk.text,
+                "metadata": {
+                    "source": chunk.source,
+                    "title": chunk.title,
+                    "section": chunk.section,
+                    "chunk_index": chunk.index,
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "doc_hash": content_hash,
+                    "sentences": json.dumps(chunk.sentences),
+                },
+            }
+        )
+        for number, (start, end) in enumerate(chunk.sentences):
+            sentence_texts.append(drop_footnote_marks(chunk.text[start:end]))
+            sentence_rows.append(
+                {
+                    "id": sentence_id(chunk.chunk_id, number),
+                    "metadata": {
+                        "chunk_id": chunk.chunk_id,
+                        "source": chunk.source,
+                        "doc_hash": content_hash,
+                        "start": chunk.start + start,
+                        "end": chunk.start + end,
+                    },
+                }
+            )
+    return chunk_rows, sentence_rows, sentence_texts
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A document parsed and chunked, waiting to be embedded and written."""
+
+    record: DocumentRecord
+    chunks: list[dict[str, Any]]
+    sentences: list[dict[str, Any]]
+    texts: list[str]
+
+
+def parse_bytes(kb: KnowledgeBase, data: bytes, source: str, origin: str = "") -> Parsed:
+    settings = kb.settings
+    doc = load_bytes(data, source, settings.max_pdf_pages)
+    chunks = chunk_document(doc, settings.chunk_min_chars, settings.chunk_max_chars)
+    chunk_rows, sentence_rows, texts = _document_rows(chunks, doc.content_hash)
+    record = DocumentRecord(source, doc.title, doc.content_hash, kb.chunker, len(chunks), origin)
+    return Parsed(record, chunk_rows, sentence_rows, texts)
+
+
+def write_parsed(kb: KnowledgeBase, parsed: list[Parsed]) -> list[Parsed]:
+    """Embed the documents' sentences in one call and write the documents as one batch;
+    returns the empty list of documents still to write."""
+    if not parsed:
+        return []
+    vectors = as_array(kb.embeddings, [text for doc in parsed for text in doc.texts])
+    ends = np.cumsum([len(doc.texts) for doc in parsed])
+    starts = ends - np.array([len(doc.texts) for doc in parsed])
+    kb.store.write_documents(
+        [
+            DocumentWrite(doc.record, doc.chunks, doc.sentences, vectors[start:end])
+            for doc, start, end in zip(parsed, starts, ends, strict=True)
+        ]
+    )
+    return []
+
+
+def ingest_bytes(
+    kb: KnowledgeBase, data: bytes, source: str, origin: str = ""
+) -> tuple[DocumentRecord, int, int]:
+    """Parse, chunk, embed and store one document; returns its record, chunk and sentence counts."""
+    parsed = parse_bytes(kb, data, source, origin)
+    write_parsed(kb, [parsed])
+    return parsed.record, len(parsed.chunks), len(parsed.texts)
+
+
+def sync(
+    kb: KnowledgeBase, paths: list[Path] | None = None, progress: Progress | None = None
+) -> IngestReport:
+    """Bring the store in line with the files: add, replace, remove; embed only what changed.
+
+    Changed documents are embedded and written in batches of about WRITE_BATCH_SENTENCES
+    sentences (every store write commits, whatever its size); each document still becomes
+    visible only once all its rows are written.
+    """
+    knowledge_dir = kb.settings.knowledge_dir
+    roots = paths or [knowledge_dir]
+    manifest = kb.store.manifest()
+    kb.store.remove_orphans(manifest)
+    report = IngestReport()
+    seen: set[str] = set()
+    pending: list[Parsed] = []
+    files = [(root, path) for root in roots for path in _checked_root(root, report)]
+    for done, (root, path) in enumerate(files):
+        source = _source_name(path, root, knowledge_dir)
+        seen.add(source)
+        if progress:
+            progress(source, done, len(files))
+        if any(doc.record.source == source for doc in pending):  # named twice: last one wins
+            pending = write_parsed(kb, pending)
+        origin = _origin(root, knowledge_dir)
+        parsed = _sync_file(kb, path, source, manifest.get(source), origin, report)
+        pending += [parsed] if parsed else []
+        if sum(len(doc.texts) for doc in pending) >= WRITE_BATCH_SENTENCES:
+            pending = write_parsed(kb, pending)
+    write_parsed(kb, pending)
+    _remove_vanished(kb, roots, knowledge_dir, manifest, seen, report)
+    if progress:
+        progress("", len(files), len(files))
+    kb.refresh(force=True)
+    final = kb.manifest()
+    report.fingerprint = kb.fingerprint(final)
+    report.documents = len(final)
+    report.chunks = sum(r.chunk_count for r in final.values())
+    return report
+
+
+def _checked_root(root: Path, report: IngestReport) -> list[Path]:
+    if not root.exists():
+        report.skipped.append(Skipped(path=str(root), reason="no such file or directory"))
+        return []
+    return list(discover(root))
+
+
+def _sync_file(
+    kb: KnowledgeBase,
+    path: Path,
+    source: str,
+    known: DocumentRecord | None,
+    origin: str,
+    report: IngestReport,
+) -> Parsed | None:
+    """The parsed document when the file is new or changed; None when unchanged or skipped."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
+        report.skipped.append(
+            Skipped(path=source, reason=f"unsupported file type; allowed: {allowed}")
+        )
+        return None
+    try:
+        if path.stat().st_size > kb.settings.max_file_bytes:
+            raise DocumentError(
+                f"{path.stat().st_size:,} bytes, over the limit of "
+                f"{kb.settings.max_file_bytes:,} (ASSISTANT_MAX_FILE_BYTES)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        report.skipped.append(Skipped(path=source, reason=f"cannot be read: {exc.strerror}"))
+        return None
+    except DocumentError as exc:
+        report.skipped.append(Skipped(path=source, reason=str(exc)))
+        return None
+    if (
+        known
+        and known.content_hash == hashlib.sha256(data).hexdigest()
+        and known.chunker == kb.chunker
+    ):
+        report.unchanged.append(source)
+        return None
+    try:
+        parsed = parse_bytes(kb, data, source, origin)
+    except DocumentError as exc:
+        report.skipped.append(Skipped(path=source, reason=str(exc).removeprefix(f"{source}: ")))
+        return None
+    (report.updated if known else report.added).append(source)
+    report.chunks_embedded += len(parsed.chunks)
+    report.sentences_embedded += len(parsed.texts)
+    return parsed
+
+
+def _remove_vanished(
+    kb: KnowledgeBase,
+    roots: list[Path],
+    knowledge_dir: Path,
+    manifest: dict[str, DocumentRecord],
+    seen: set[str],
+    report: IngestReport,
+) -> None:
+    owned = [
+        (_origin(root, knowledge_dir), scope)
+        for root in roots
+        if (scope := _scope(root, knowledge_dir)) is not None
+    ]
+    for source, record in sorted(manifest.items()):
+        mine = any(record.origin == o and source.startswith(s) for o, s in owned)
+        if source not in seen and mine:
+            kb.store.remove_document(source)
+            report.removed.append(source)
+
+
+def knowledge_dir_changes(kb: KnowledgeBase) -> list[str]:
+    """Documents of the knowledge dir that a sync would add, replace or remove."""
+    root = kb.settings.knowledge_dir
+    manifest = {s: r for s, r in kb.manifest().items() if not r.origin}
+    files = {
+        _source_name(path, root, root): path
+        for path in (discover(root) if root.is_dir() else [])
+        if path.suffix.lower() in SUPPORTED_SUFFIXES
+    }
+    changed = [source for source in manifest if source not in files]
+    for source, path in files.items():
+        known = manifest.get(source)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if not known or known.content_hash != digest or known.chunker != kb.chunker:
+            changed.append(source)
+    return sorted(changed)

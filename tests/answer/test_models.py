@@ -1,0 +1,146 @@
+"""Building the OpenAI clients from the settings, embeddings from an OpenAI-compatible server,
+and the translation of the client's errors into messages a user can act on."""
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx2
+import openai
+import pytest
+from pydantic import SecretStr
+
+from assistant.answer.models import (
+    DEFAULT_CHAT_MODEL,
+    LOCAL_SERVER_KEY,
+    build_chat_model,
+    build_openai_embeddings,
+    model_name_of,
+    translated_errors,
+)
+from assistant.config import Settings
+from assistant.errors import ConfigurationError, ModelUnavailableError
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
+from assistant.search.retrieve import search
+from tests.fakes import FakeOpenAIServer
+
+REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+
+
+def status(code: int) -> httpx2.Response:
+    return httpx2.Response(code, request=REQUEST)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer() as running:
+        yield running
+
+
+def test_the_chat_model_takes_every_knob_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    monkeypatch.setenv("ASSISTANT_CHAT_MODEL", "gpt-test")
+    monkeypatch.setenv("ASSISTANT_TEMPERATURE", "0.3")
+    monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT", "7.5")
+    monkeypatch.setenv("ASSISTANT_LLM_MAX_RETRIES", "4")
+    settings = Settings()
+    model = build_chat_model(settings)
+    assert settings.llm_enabled() and model_name_of(model) == "gpt-test"
+    assert (model.temperature, model.request_timeout, model.max_retries) == (0.3, 7.5, 4)
+    assert model.root_client.api_key == "sk-from-the-environment"
+    assert model.root_client.max_retries == 4 and model.openai_api_base is None
+    assert "sk-from-the-environment" not in repr(model)
+
+
+def test_a_local_server_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    model = build_chat_model(Settings())
+    assert model.openai_api_base == "http://localhost:11434/v1"
+    assert model.root_client.api_key == LOCAL_SERVER_KEY
+    assert model_name_of(model) == DEFAULT_CHAT_MODEL
+
+
+def test_a_model_name_without_a_key_or_server_names_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ASSISTANT_CHAT_MODEL", "gpt-test")
+    monkeypatch.setenv("OPENAI_API_KEY", "  ")
+    with pytest.raises(ConfigurationError, match=r"OPENAI_API_KEY.*OPENAI_BASE_URL"):
+        build_chat_model(Settings())
+
+
+def test_offline_settings_leave_generation_off() -> None:
+    assert not Settings().llm_enabled()
+
+
+def test_the_offline_path_does_not_import_the_openai_client() -> None:
+    """`assistant ask` without a model must not pay for langchain_openai or openai."""
+    probe = (
+        "import sys, assistant.interfaces.cli, assistant.answer.core, assistant.answer.models\n"
+        "print(sorted(m for m in ('langchain_openai', 'openai') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_openai_embeddings_ingest_and_search_through_a_server(
+    settings: Settings, server: FakeOpenAIServer
+) -> None:
+    remote = settings.model_copy(
+        update={"embedding_model": "openai:fake-embed", "openai_base_url": server.url}
+    )
+    kb = KnowledgeBase(remote)
+    assert kb.embedding_model == "openai:fake-embed"
+    report = sync(kb)
+    assert report.documents == 1 and report.chunks_embedded > 0
+    hits = search(kb, "share of GDP digital economy 2023", 3).hits
+    assert any("42.8 percent" in hit.text for hit in hits)
+    assert server.requests and all(isinstance(r["input"], list) for r in server.requests)
+    assert {r["model"] for r in server.requests} == {"fake-embed"}
+    assert all(isinstance(text, str) for r in server.requests for text in r["input"])
+
+
+def test_an_embedding_model_needs_a_name(settings: Settings) -> None:
+    with pytest.raises(ConfigurationError, match="ASSISTANT_EMBEDDING_MODEL"):
+        build_openai_embeddings(settings.model_copy(update={"embedding_model": "openai: "}))
+
+
+def test_an_unreachable_embedding_server_is_reported(
+    settings: Settings, server: FakeOpenAIServer
+) -> None:
+    url = server.url
+    server.__exit__(None, None, None)  # nothing listens on the port any more
+    remote = settings.model_copy(update={
+        "embedding_model": "openai:fake-embed", "openai_base_url": url,
+        "openai_api_key": SecretStr("sk-x"), "llm_max_retries": 0,
+    })
+    with pytest.raises(ModelUnavailableError, match="could not be reached"):
+        build_openai_embeddings(remote).embed_query("hello")
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "says"),
+    [
+        (openai.AuthenticationError("bad key sk-abc", response=status(401), body=None),
+         ConfigurationError, "OPENAI_API_KEY"),
+        (openai.NotFoundError("no model", response=status(404), body=None),
+         ConfigurationError, "ASSISTANT_CHAT_MODEL"),
+        (openai.RateLimitError("slow down", response=status(429), body=None),
+         ModelUnavailableError, "429"),
+        (openai.APITimeoutError(request=REQUEST), ModelUnavailableError, "timed out"),
+        (httpx2.ReadTimeout("read"), ModelUnavailableError, "timed out"),
+        (openai.APIConnectionError(request=REQUEST), ModelUnavailableError, "reached"),
+    ],
+)
+def test_client_errors_become_messages_a_user_can_act_on(
+    error: Exception, kind: type[Exception], says: str
+) -> None:
+    with pytest.raises(kind, match=says) as raised, translated_errors("gpt-test"):
+        raise error
+    assert "sk-abc" not in str(raised.value)
+
+
+def test_other_errors_pass_through_unchanged() -> None:
+    with pytest.raises(KeyError), translated_errors("gpt-test"):
+        raise KeyError("a bug, not the model")

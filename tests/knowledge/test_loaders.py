@@ -1,0 +1,96 @@
+import io
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import DocumentError
+from assistant.knowledge.loaders import load_bytes, load_file
+from tests.conftest import ARTICLE
+
+
+def test_markdown_article_keeps_title_sections_and_sentences() -> None:
+    doc = load_file(ARTICLE, "china-digital-trade.md", 10**7, 100)
+    assert doc.title == "China’s Digital Economy and Digital Trade"
+    headings = [s.heading for s in doc.sections]
+    assert "China’s Changing Approach to Digital Trade" in headings
+    assert "China’s Strategy on Global Digital Trade Collaboration" in headings
+    article = Path(__file__).resolve().parents[2] / "knowledge" / "china-digital-trade.md"
+    original = article.read_text()
+    for line in original.splitlines():
+        if line and not line.startswith("#"):
+            assert line in doc.text, "every paragraph survives verbatim"
+    assert doc.text.rstrip().endswith("Italian Institute for International Political Studies.")
+
+
+def test_paragraph_offsets_point_into_the_normalised_text() -> None:
+    doc = load_bytes(b"# T\n\nFirst para.\n\n## S\n\nSecond para here.", "x.md")
+    (first,), (second,) = doc.sections[0].paragraphs, doc.sections[1].paragraphs
+    assert doc.text[first[0] : first[1]] == "First para."
+    assert doc.text[second[0] : second[1]] == "Second para here."
+    assert doc.sections[1].heading == "S"
+
+
+def test_text_file_heading_heuristic_and_title_fallback() -> None:
+    doc = load_bytes(b"Some opening sentence here.\nA Heading\nBody text follows.", "my-notes.txt")
+    assert doc.title == "A Heading"
+    assert [s.heading for s in doc.sections] == ["", "A Heading"]
+    plain = load_bytes(b"Only a sentence. And another one.", "my_notes.txt")
+    assert plain.title == "my notes"
+
+
+def test_html_drops_scripts_and_uses_title() -> None:
+    html = (
+        b"<html><head><title>Report</title><script>alert(1)</script></head>"
+        b"<body><h2>Part</h2><p>Hello <b>world</b>.</p></body></html>"
+    )
+    doc = load_bytes(html, "r.html")
+    assert doc.title == "Report"
+    assert "alert" not in doc.text
+    assert "Hello world." in doc.text
+
+
+def test_docx_headings_and_paragraphs() -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Quarterly notes", level=1)
+    document.add_paragraph("Revenue grew by 12 percent in the quarter.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    doc = load_bytes(buffer.getvalue(), "q.docx")
+    assert doc.title == "Quarterly notes"
+    assert "12 percent" in doc.text
+
+
+def test_pdf_pages_become_sections() -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(100, 100)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DocumentError, match="no text found"):
+        load_bytes(buffer.getvalue(), "blank.pdf")
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "reason"),
+    [
+        (b"%PDF-1.4 garbage", "broken.pdf", "not a readable PDF"),
+        (b"\x00\x01\x02binary", "bin.txt", "binary"),
+        (b"   \n", "empty.md", "empty"),
+        (b"PK\x03\x04 not really a zip", "fake.docx", "not a readable DOCX"),
+        (b"caf\xe9 au lait", "latin.txt", "not valid UTF-8"),
+        (b"data", "table.xlsx", "unsupported file type"),
+    ],
+)
+def test_bad_files_raise_a_specific_reason(data: bytes, name: str, reason: str) -> None:
+    with pytest.raises(DocumentError, match=reason):
+        load_bytes(data, name)
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("word " * 100)
+    with pytest.raises(DocumentError, match="over the limit"):
+        load_file(path, "big.txt", max_bytes=10, max_pdf_pages=10)

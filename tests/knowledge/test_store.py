@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.errors import EmbeddingMismatchError, StoreUnavailableError
+from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.ingest import sync
+from assistant.knowledge.store import ChromaStore
+from assistant.search.retrieve import search
+from tests.fakes import KeywordHashEmbeddings
+
+
+def test_a_store_built_with_one_model_refuses_another(settings: Settings) -> None:
+    sync(KnowledgeBase(settings, embeddings=KeywordHashEmbeddings()))
+    with pytest.raises(EmbeddingMismatchError, match="ingest --rebuild"):
+        ChromaStore(settings, "another-model")
+
+
+def test_rebuild_accepts_a_new_model(settings: Settings) -> None:
+    sync(KnowledgeBase(settings, embeddings=KeywordHashEmbeddings()))
+    other = KeywordHashEmbeddings(32)
+    other.model_id = "keyword-hash-32"
+    rebuilt = KnowledgeBase(settings, embeddings=other, rebuild=True)
+    report = sync(rebuilt)
+    assert report.added and report.chunks_embedded > 0
+    assert rebuilt.store.chunk_counts() == report.chunks
+
+
+def test_an_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreUnavailableError, match="ASSISTANT_DATA_DIR"):
+        ChromaStore(Settings(data_dir=blocker / "data"), "m")
+
+
+def test_server_mode_ingests_and_searches(
+    chroma_server: tuple[str, int], knowledge_dir: Path, tmp_path: Path
+) -> None:
+    host, port = chroma_server
+    settings = Settings(
+        knowledge_dir=knowledge_dir,
+        data_dir=tmp_path / "a",
+        chroma_host=host,
+        chroma_port=port,
+        collection="server_test",
+    )
+    report = sync(KnowledgeBase(settings, embeddings=KeywordHashEmbeddings()))
+    assert report.chunks_embedded > 0
+    # A second process with its own data dir shares the server and rebuilds its lexical index.
+    other = KnowledgeBase(
+        settings.model_copy(update={"data_dir": tmp_path / "b"}), embeddings=KeywordHashEmbeddings()
+    )
+    hits = search(other, "overseas warehouses", 3).hits
+    assert any("2,500 overseas warehouses" in hit.text for hit in hits)
+    assert (tmp_path / "b" / "lexical").is_dir()
+    assert other.store.location.startswith("chroma server")
+
+
+def test_a_missing_server_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailableError, match="Chroma server"):
+        ChromaStore(Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=9), "m")
