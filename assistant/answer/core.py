@@ -16,6 +16,7 @@ from assistant.checks.verify import verify
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError, ModelUnavailableError
 from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.shared import environment_settings, shared_knowledge_base
 from assistant.search.retrieve import Retrieval, search
 from assistant.types import Answer, Stamp, Turn
 
@@ -67,7 +68,11 @@ def ask(
     k: int | None = None,
     sources: Sequence[str] | None = None,
 ) -> Answer:
-    """Answer a question from the knowledge base, with citations and verification."""
+    """Answer a question from the knowledge base, with citations and verification.
+
+    Without ``knowledge``, the process's shared knowledge base for ``settings`` (default: the
+    environment's) is used, opened once. Raises ``InvalidQuestionError`` for an unusable question
+    or history and ``EmptyStoreError`` before anything is ingested."""
     answer: Answer | None = None
     for event in ask_stream(
         question, history=history, settings=settings, knowledge=knowledge,
@@ -94,12 +99,12 @@ def ask_stream(
     The pieces are a preview; the ``Answer`` is what was checked (a repaired or fallback answer
     replaces what was streamed).
     """
-    settings = settings or (knowledge.settings if knowledge else Settings())
+    settings = settings or (knowledge.settings if knowledge else environment_settings())
     timings: dict[str, float] = {}
     started = time.perf_counter()
     cleaned = clean_question(question, settings.max_question_chars)
     turns = _turns(history, settings.max_question_chars)
-    kb = knowledge or KnowledgeBase(settings)
+    kb = knowledge or shared_knowledge_base(settings)
     kb.require_documents()
     model = chat_model if chat_model is not None else _configured_model(settings)
     standalone, model, notice = _standalone(model, cleaned, turns)
