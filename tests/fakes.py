@@ -7,6 +7,10 @@ from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
+from pydantic import Field
 
 
 class KeywordHashEmbeddings(Embeddings):
@@ -365,3 +369,32 @@ def _openai_handler(server: FakeOpenAIServer) -> type:
             """Quiet: tests read ``server.requests`` instead."""
 
     return Handler
+
+
+class ToolCallingFakeChatModel(GenericFakeChatModel):
+    """LangChain's ``GenericFakeChatModel`` that takes tools as a tool-calling model does
+    (langchain_core ships no fake with ``bind_tools``). ``bind_tools`` records each tool's
+    schema in OpenAI's format; the scripted replies are ``AIMessage``s that may carry
+    ``tool_calls``, and a call to a tool that was not bound fails as a real API would.
+    ``received`` keeps the messages of every call."""
+
+    bound_tools: list[dict[str, Any]] = Field(default_factory=list)
+    received: list[list[BaseMessage]] = Field(default_factory=list)
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        self.bound_tools = [convert_to_openai_tool(tool) for tool in tools]
+        return self.bind(tools=self.bound_tools, **kwargs)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: Any = None, **kwargs: Any,
+    ) -> ChatResult:
+        self.received.append(list(messages))
+        result = super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+        offered = {tool["function"]["name"] for tool in kwargs.get("tools", [])}
+        for call in getattr(result.generations[0].message, "tool_calls", []):
+            if call["name"] not in offered:
+                raise ValueError(f"the model called {call['name']!r}, not among {offered}")
+        return result
