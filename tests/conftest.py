@@ -63,6 +63,18 @@ def bundled_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBa
 
 
 @pytest.fixture(scope="session")
+def synced_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder laid out as a user's project: a copy of the bundled knowledge in ``knowledge/``
+    and its index in ``.assistant/`` (the default settings, relative to it), synced once."""
+    root = tmp_path_factory.mktemp("workspace")
+    shutil.copytree(KNOWLEDGE, root / "knowledge")
+    report = sync(KnowledgeBase(Settings(knowledge_dir=root / "knowledge",
+                                         data_dir=root / ".assistant")))
+    assert report.documents == 1 and not report.skipped
+    return root
+
+
+@pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A real `chroma run` on loopback (or the one named by ASSISTANT_TEST_CHROMA_PORT)."""
     from benchmarks.server import chroma_server as running_chroma

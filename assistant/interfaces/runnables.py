@@ -51,7 +51,7 @@ class ToolInput(BaseModel):
 ChainInput = str | Mapping[str, Any] | QuestionInput
 
 
-class AnswerChain(Runnable[ChainInput, ChainEvent]):
+class AnswerChain(Runnable[ChainInput, Answer]):
     """Question in, cited ``Answer`` out: ``invoke``/``ainvoke``, ``batch``/``abatch``, and
     ``stream``/``astream``, which yield the answer's text in pieces and then the ``Answer``.
 
@@ -96,26 +96,47 @@ class AnswerChain(Runnable[ChainInput, ChainEvent]):
         answer = await self._acall_with_config(self._aanswer, input, config, run_type="chain")
         return _checked(answer)
 
-    def stream(
+    def batch(
+        self, inputs: Sequence[ChainInput], config: Any = None, *,
+        return_exceptions: bool = False, **kwargs: Any,
+    ) -> list[Answer]:
+        """``invoke`` over many inputs in threads (``config={"max_concurrency": n}``)."""
+        return super().batch(
+            list(inputs), config, return_exceptions=return_exceptions, **kwargs
+        )
+
+    async def abatch(
+        self, inputs: Sequence[ChainInput], config: Any = None, *,
+        return_exceptions: bool = False, **kwargs: Any,
+    ) -> list[Answer]:
+        return await super().abatch(
+            list(inputs), config, return_exceptions=return_exceptions, **kwargs
+        )
+
+    # The streams yield the answer's text in pieces before the Answer, so their item type is
+    # wider than the Answer that invoke returns.
+    def stream(  # type: ignore[override]
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[ChainEvent]:
         return self.transform(iter([input]), config, **kwargs)
 
-    def transform(
+    def transform(  # type: ignore[override]
         self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[ChainEvent]:
-        yield from self._transform_stream_with_config(input, self._events, config, "chain")
+        events = self._events
+        yield from self._transform_stream_with_config(input, events, config, "chain")  # type: ignore[arg-type]
 
-    async def astream(
+    async def astream(  # type: ignore[override]
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[ChainEvent]:
         async for event in self.atransform(_one(input), config, **kwargs):
             yield event
 
-    async def atransform(
+    async def atransform(  # type: ignore[override]
         self, input: AsyncIterator[Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[ChainEvent]:
-        events = self._atransform_stream_with_config(input, self._aevents, config, "chain")
+        source = self._aevents
+        events = self._atransform_stream_with_config(input, source, config, "chain")  # type: ignore[arg-type]
         async for event in events:
             yield event
 
