@@ -192,6 +192,11 @@ def write_report(out: Path) -> Path:
         lines += quality_lines(quality)
     if latency:
         lines += latency_lines(latency)
+    library = _load(out, "library")
+    if library:
+        from benchmarks.library import library_lines
+
+        lines += library_lines(library)
     if scale and scale["rows"]:
         scale_plots(scale["rows"], out)
         lines += scale_lines(scale)

@@ -1,6 +1,6 @@
 """Run every benchmark and write ``benchmarks/results/``: JSON, RESULTS.md and plots.
 
-    python -m benchmarks            # full: quality, latency, scale at 1k, 10k and 100k chunks
+    python -m benchmarks            # full: quality, latency, library, scale at 1k, 10k, 100k chunks
     python -m benchmarks --quick    # a few minutes: scale stops at 1k, results in results/tmp/quick
     python -m benchmarks --only scale --sizes 10000 --stores server   # one part; merged into
                                                                      # the scale rows already there
@@ -15,7 +15,7 @@ from typing import Any
 
 from benchmarks.measure import RESULTS, ROOT, WORK, load_average, machine, read_json, write_json
 
-PARTS = ("quality", "latency", "scale")
+PARTS = ("quality", "latency", "library", "scale")
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000,)
 STORES = ("embedded", "server")
@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     if "latency" in parts:
         print("latency: warm ask, search, peer retrieval, cold start", flush=True)
         run_latency(out, args.quick)
+    if "library" in parts:
+        print("library: ask() without a knowledge base against a shared one", flush=True)
+        from benchmarks.library import run as run_library
+
+        run_library(out, rounds=1 if args.quick else 3)
     if "scale" in parts:
         default = QUICK_SIZES if args.quick else FULL_SIZES
         run_scale(out, sizes or list(default), args.stores.split(","), args)

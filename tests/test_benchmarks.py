@@ -53,3 +53,21 @@ def test_scale_measurement_and_report_on_a_tiny_corpus(tmp_path: Path) -> None:
     results = write_report(tmp_path)
     assert "| embedded | 20 |" in results.read_text(encoding="utf-8")
     assert (tmp_path / "scale_query.png").stat().st_size > 0
+
+
+def test_ask_without_a_knowledge_base_is_compared_with_a_shared_one(
+    synced_workspace: Path, tmp_path: Path
+) -> None:
+    from benchmarks.library import compare, library_lines
+
+    kb = KnowledgeBase(Settings(knowledge_dir=synced_workspace / "knowledge",
+                                data_dir=synced_workspace / ".assistant"))
+    asked = ["How many pilot zones were set up?", "What is the capital of France?"]
+    result = compare(kb, rounds=2, asked=asked)
+    assert result["ask_without_knowledge_base"]["n"] == 4
+    assert result["ask_with_shared_knowledge_base"]["n"] == 4
+    assert result["new_knowledge_base_per_call"]["n"] == 2
+    assert result["questions_answered_differently"] == []
+    assert result["p50_ratio"] > 0 and isinstance(result["met"], bool)
+    section = "\n".join(library_lines({**result, "load_average_end": [1.0, 1.0, 1.0]}))
+    assert "| `ask(q)`, no knowledge base |" in section
