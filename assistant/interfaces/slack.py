@@ -1,48 +1,19 @@
 """``assistant slack``: the bot over Socket Mode or HTTP, until interrupted.
 
-Only this module and ``slack_bot`` import slack_bolt and slack_sdk.
+Only the ``slack*`` modules import slack_bolt and slack_sdk.
 """
 
-import logging
 import threading
 from collections.abc import Callable
-from socketserver import ThreadingMixIn
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
 from assistant.config import Settings
 from assistant.errors import ConfigurationError
 from assistant.interfaces.slack_bot import SlackBot
+from assistant.interfaces.slack_http import http_server
 from assistant.knowledge.base import KnowledgeBase
-
-log = logging.getLogger(__name__)
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _LoggingRequestHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
-
-
-def http_server(app: App, host: str, port: int) -> WSGIServer:
-    """Bolt's WSGI adapter on a threading server: events at ``/slack/events``."""
-    try:
-        return make_server(
-            host, port, SlackRequestHandler(app),
-            server_class=_ThreadingWSGIServer, handler_class=_LoggingRequestHandler,
-        )
-    except OSError as exc:
-        raise ConfigurationError(
-            f"Cannot listen on {host}:{port} ({exc.strerror}); choose another port with --port."
-        ) from None
 
 
 def socket_mode_handler(bot: SlackBot) -> SocketModeHandler:
@@ -87,7 +58,7 @@ def serve_socket_mode(bot: SlackBot, announce: Callable[[str], None]) -> None:
 
 
 def serve_http(bot: SlackBot, host: str, port: int, announce: Callable[[str], None]) -> None:
-    server = http_server(bot.app, host, port)
+    server = http_server(bot, host, port)
     try:
         announce(f"Listening for Slack events at http://{host}:{port}/slack/events")
         server.serve_forever()

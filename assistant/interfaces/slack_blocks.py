@@ -4,12 +4,15 @@ Pure functions of an ``Answer``; no Slack client is involved, so they are tested
 """
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from assistant.feedback import Rating
 from assistant.types import Answer, Citation
 
 Message = dict[str, Any]
+Block = dict[str, Any]
+Element = dict[str, Any]
 
 PLACEHOLDER = ":hourglass_flowing_sand: Looking through the sources…"
 FEEDBACK_ACTIONS: dict[str, Rating] = {"feedback_up": "up", "feedback_down": "down"}
@@ -17,6 +20,7 @@ FEEDBACK_THANKS = {
     "up": "Thanks! Recorded as helpful.",
     "down": "Thanks! Recorded as not helpful; it helps us improve the answers.",
 }
+FEEDBACK_ALREADY = "You have already rated this answer; your first rating stands."
 FEEDBACK_EXPIRED = (
     "That answer is too old to rate (the bot has restarted or answered many questions since). "
     "Ask again to rate a fresh answer."
@@ -25,18 +29,18 @@ GENERIC_FAILURE = (
     ":warning: Sorry, something went wrong while answering. It has been logged; please try again."
 )
 
-# Slack's limits: 3000 characters per section text, 50 blocks per message.
-_SECTION_LIMIT = 3000
+# Slack's limits: 3000 characters per text, 50 blocks per message.
+_TEXT_LIMIT = 3000
 _QUOTE_LIMIT = 400
 _MAX_SOURCES = 10
 _MENTION = re.compile(r"<[@!][^>]*>")
 _LINK = re.compile(r"<(?:#[A-Z0-9]+\|(?P<channel>[^>]+)|(?P<url>[^|>]+)(?:\|(?P<label>[^>]+))?)>")
-_STATUS = {
-    "verified": ":white_check_mark: Verified: every sentence and figure matches its source",
-    "partially_verified": ":warning: Partly verified: some sentences or figures could not be "
-    "matched to the sources",
-    "unverified": ":x: Not verified: check the sources before relying on this",
-    "abstained": ":grey_question: No answer: the sources do not cover this, so none was made up",
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+_URL_TAIL = ".,;:!?)]}"
+_SUPPORT = {
+    "answered": ":white_check_mark: {label}",
+    "related": ":warning: {label}: check the quote before relying on it",
+    "declined": ":grey_question: {label}",
 }
 
 
@@ -62,49 +66,98 @@ def question_text(slack_text: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
+    """Raw text cut to ``limit`` characters; clipped before any escaping, so no entity or
+    link is cut in half."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, _SECTION_LIMIT)}}
+def _text(text: str, **style: bool) -> Element:
+    element: Element = {"type": "text", "text": text}
+    return {**element, "style": style} if style else element
 
 
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, 2000)}]}
+def _emoji(name: str) -> Element:
+    return {"type": "emoji", "name": name}
+
+
+def _inline(text: str, passages: Iterable[str] = ()) -> list[Element]:
+    """Untrusted text as rich-text elements, which Slack shows literally: no mrkdwn, mentions,
+    emoji codes or automatic links. A URL becomes a link only where a cited passage holds it."""
+    passages = list(passages)
+    elements: list[Element] = []
+    shown = 0
+    for match in _URL.finditer(text):
+        url = match[0].rstrip(_URL_TAIL)
+        if any(url in passage for passage in passages):
+            elements += [_text(text[shown : match.start()]), {"type": "link", "url": url}]
+            shown = match.start() + len(url)
+    return [*elements, _text(text[shown:])]
+
+
+def _rich(*elements: Element, quote: bool = False) -> Block:
+    kind = "rich_text_quote" if quote else "rich_text_section"
+    kept = [e for e in elements if e.get("text", True)]  # Slack refuses empty text elements
+    return {"type": "rich_text", "elements": [{"type": kind, "elements": kept}]}
+
+
+def _context(text: str) -> Block:
+    """Small print of our own wording; never document or model text."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
 def notice_message(text: str) -> Message:
-    """A short reply that is not an answer: rate limits, errors, the placeholder."""
-    return {"text": text, "blocks": [_section(text)]}
+    """A short reply in our own words that is not an answer: rate limits, the placeholder."""
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def warning_message(problem: str) -> Message:
+    """A problem the user can act on, whose wording may quote their input: shown literally."""
+    problem = _clip(problem, _TEXT_LIMIT)
+    return {
+        "text": f":warning: {escape(problem)}",
+        "blocks": [_rich(_emoji("warning"), _text(" " + problem))],
+    }
 
 
 def progress_message(partial: str) -> Message:
     """The answer so far, while a model is still writing it."""
-    text = escape(partial.strip()) + " …"
-    return {"text": text, "blocks": [_section(text), _context(PLACEHOLDER)]}
+    shown = _clip(partial.strip(), _TEXT_LIMIT) + " …"
+    return {"text": escape(shown), "blocks": [_rich(*_inline(shown)), _context(PLACEHOLDER)]}
 
 
-def source_line(citation: Citation) -> str:
-    """``[n]`` document · section, then the quoted sentence."""
-    document = escape(citation.title or citation.source)
-    section = f" · _{escape(citation.section)}_" if citation.section != citation.title else ""
-    where = f"*[{citation.n}]* {document}{section} (`{escape(citation.source)}`)"
-    return f"{where}\n“{escape(_clip(citation.quote, _QUOTE_LIMIT))}”"
+def source_block(citation: Citation) -> Block:
+    """``[n]`` document · section (file), then the quoted sentence, links only to its own URLs."""
+    section = [_text(" · "), _text(citation.section, italic=True)]
+    head = _rich(
+        _text(f"[{citation.n}] ", bold=True), _text(citation.title or citation.source),
+        *(section if citation.section != citation.title else []),
+        _text(" ("), _text(citation.source, code=True), _text(")"),
+    )
+    quote = _rich(*_inline(_clip(citation.quote, _QUOTE_LIMIT), [citation.quote]), quote=True)
+    return {**head, "elements": head["elements"] + quote["elements"]}
 
 
 def status_line(answer: Answer) -> str:
-    status = _STATUS.get(answer.verification.status, answer.verification.status)
-    return f"{status} · mode: {answer.mode}"
+    """The support level in words, how many sentences matched their passages, and the mode."""
+    support = answer.support
+    parts = [_SUPPORT.get(support.level, "{label}").format(label=support.label)]
+    checks = answer.verification.sentences
+    if checks:
+        matched = sum(check.supported for check in checks)
+        parts.append(f"{matched} of {len(checks)} sentences match their cited passages")
+    if answer.verification.unsupported_numbers:
+        parts.append(f"{len(answer.verification.unsupported_numbers)} figure(s) not in the sources")
+    return " · ".join([*parts, f"mode: {answer.mode}"])
 
 
 def fallback_text(answer: Answer) -> str:
     """What notifications and screen readers show: the answer and the documents it cites."""
     sources = ", ".join(dict.fromkeys(c.source for c in answer.citations))
     suffix = f"\nSources: {sources}" if sources else ""
-    return escape(answer.answer) + escape(suffix)
+    return escape(_clip(answer.answer, _TEXT_LIMIT) + suffix)
 
 
-def _feedback_buttons(answer_id: str) -> dict[str, Any]:
+def _feedback_buttons(answer_id: str) -> Block:
     labels = {"feedback_up": ":thumbsup: Helpful", "feedback_down": ":thumbsdown: Not helpful"}
     return {
         "type": "actions",
@@ -122,12 +175,17 @@ def _feedback_buttons(answer_id: str) -> dict[str, Any]:
 
 
 def answer_message(answer: Answer, answer_id: str) -> Message:
-    """The answer with its ``[n]`` markers, one context block per source, status and buttons."""
-    lead = ":grey_question: " if answer.abstained else ""
-    blocks = [_section(lead + escape(answer.answer))]
+    """The answer with its ``[n]`` markers, one block per source, its support and buttons.
+
+    Document and model text go in rich-text elements, so none of it formats the message;
+    only URLs a cited passage holds are links."""
+    lead = [_emoji("grey_question"), _text(" ")] if answer.support.level == "declined" else []
+    passages = [c.quote for c in answer.citations]
+    blocks = [_rich(*lead, *_inline(_clip(answer.answer, _TEXT_LIMIT), passages))]
     if answer.notice:
-        blocks.append(_context(f":information_source: {escape(answer.notice)}"))
-    blocks += [_context(source_line(c)) for c in answer.citations[:_MAX_SOURCES]]
+        notice = _clip(answer.notice, _TEXT_LIMIT)
+        blocks.append(_rich(_emoji("information_source"), _text(" " + notice)))
+    blocks += [source_block(c) for c in answer.citations[:_MAX_SOURCES]]
     if len(answer.citations) > _MAX_SOURCES:
         blocks.append(_context(f"…and {len(answer.citations) - _MAX_SOURCES} more sources"))
     blocks += [_context(status_line(answer)), _feedback_buttons(answer_id)]

@@ -26,9 +26,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 from assistant.answer.core import ask_stream
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.feedback import FeedbackStore
+from assistant.feedback import FeedbackStore, Rating
 from assistant.interfaces.slack_blocks import (
     FEEDBACK_ACTIONS,
+    FEEDBACK_ALREADY,
     FEEDBACK_EXPIRED,
     FEEDBACK_THANKS,
     GENERIC_FAILURE,
@@ -40,6 +41,7 @@ from assistant.interfaces.slack_blocks import (
     progress_message,
     question_text,
     thread_turn,
+    warning_message,
 )
 from assistant.interfaces.slack_guards import RateLimiter, RecentAnswers, RecentEvents, credentials
 from assistant.knowledge.base import KnowledgeBase
@@ -245,18 +247,18 @@ class SlackBot:
         """A short reply in the thread, and one log line without secrets."""
         if isinstance(exc, AssistantError):
             log.warning("Could not answer in %s: %s", thread.channel, self._redact(str(exc)))
-            reply = f":warning: {escape(self._redact(str(exc)))}"
+            reply = warning_message(self._redact(str(exc)))
         else:
             log.error(
                 "Answering in %s failed: %s: %s",
                 thread.channel, type(exc).__name__, self._redact(str(exc)),
             )
-            reply = GENERIC_FAILURE
+            reply = notice_message(GENERIC_FAILURE)
         try:
             if reply_ts:
-                client.chat_update(channel=thread.channel, ts=reply_ts, **notice_message(reply))
+                client.chat_update(channel=thread.channel, ts=reply_ts, **reply)
             else:
-                self._post(client, thread, notice_message(reply))
+                self._post(client, thread, reply)
         except Exception as again:
             log.error("Could not reply in %s: %s", thread.channel, self._redact(str(again)))
 
@@ -266,19 +268,25 @@ class SlackBot:
     ) -> None:
         ack()
         user = body["user"]["id"]
-        rating = FEEDBACK_ACTIONS[action["action_id"]]
-        answer = self.answers.get(action.get("value", ""))
-        try:
-            if answer is None:
-                text = FEEDBACK_EXPIRED
-            else:
-                self.feedback.record(answer, rating, interface="slack", user=user)
-                text = FEEDBACK_THANKS[rating]
-        except AssistantError as exc:
-            log.error("Could not store feedback: %s", exc)
-            text = f":warning: {escape(str(exc))}"
         message = body.get("message", {})
         client.chat_postEphemeral(
-            channel=body["channel"]["id"], user=user, text=text,
+            channel=body["channel"]["id"], user=user,
+            text=self._rate(action.get("value", ""), user, FEEDBACK_ACTIONS[action["action_id"]]),
             thread_ts=message.get("thread_ts") or message.get("ts"),
         )
+
+    def _rate(self, answer_id: str, user: str, rating: Rating) -> str:
+        """Store one rating per person and answer; the reply says what happened."""
+        answer = self.answers.get(answer_id)
+        if answer is None:
+            return FEEDBACK_EXPIRED
+        if not self.answers.claim_rating(answer_id, user):
+            log.info("Ignored a repeated rating of answer %s by %s", answer_id, user)
+            return FEEDBACK_ALREADY
+        try:
+            self.feedback.record(answer, rating, interface="slack", user=user)
+        except AssistantError as exc:
+            self.answers.release_rating(answer_id, user)
+            log.error("Could not store feedback: %s", exc)
+            return f":warning: {escape(str(exc))}"
+        return FEEDBACK_THANKS[rating]

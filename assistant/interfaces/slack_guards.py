@@ -101,23 +101,39 @@ class RateLimiter:
 
 
 class RecentAnswers:
-    """The last answers by short id, so a feedback button can find its answer again."""
+    """The last answers by short id, so a feedback button can find its answer again, and who
+    has rated each: one rating per person and answer, however often the click arrives."""
 
     def __init__(self, capacity: int = RECENT_ANSWERS) -> None:
         self.capacity = capacity
-        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._answers: OrderedDict[str, tuple[Answer, set[str]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def put(self, answer: Answer) -> str:
         answer_id = uuid.uuid4().hex[:16]
         with self._lock:
-            self._answers[answer_id] = answer
+            self._answers[answer_id] = (answer, set())
             while len(self._answers) > self.capacity:
                 self._answers.popitem(last=False)
         return answer_id
 
     def get(self, answer_id: str) -> Answer | None:
         with self._lock:
-            return self._answers.get(answer_id)
+            kept = self._answers.get(answer_id)
+        return kept[0] if kept else None
 
+    def claim_rating(self, answer_id: str, user: str) -> bool:
+        """True the first time ``user`` rates the answer, False for every later click."""
+        with self._lock:
+            kept = self._answers.get(answer_id)
+            if kept is None or user in kept[1]:
+                return False
+            kept[1].add(user)
+            return True
 
+    def release_rating(self, answer_id: str, user: str) -> None:
+        """The rating could not be stored: the person may click again."""
+        with self._lock:
+            kept = self._answers.get(answer_id)
+            if kept:
+                kept[1].discard(user)

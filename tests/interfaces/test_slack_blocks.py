@@ -1,7 +1,8 @@
 """Block Kit messages for real answers from the bundled article, Slack markup in questions, and
-the packaged app manifest."""
+the packaged app manifest. Hostile text in answers is tried in tests/reliability."""
 
 from importlib import resources
+from typing import Any
 
 import pytest
 import yaml
@@ -13,10 +14,10 @@ from assistant.interfaces.slack_blocks import (
     escape,
     progress_message,
     question_text,
-    source_line,
+    source_block,
 )
 from assistant.knowledge.base import KnowledgeBase
-from assistant.types import Answer
+from assistant.types import Answer, Support
 
 QUESTION = "What share of China's GDP was the digital economy in 2023?"
 
@@ -26,20 +27,36 @@ def gdp_answer(bundled_kb: KnowledgeBase) -> Answer:
     return ask(QUESTION, knowledge=bundled_kb)
 
 
-def test_an_answer_has_markers_one_context_per_source_status_mode_and_buttons(
+def shown(block: dict[str, Any]) -> str:
+    """What a rich-text block reads as: its text, links as their URL, emoji as their code."""
+    parts = []
+    for part in block["elements"]:
+        for element in part["elements"]:
+            if element["type"] == "emoji":
+                parts.append(f":{element['name']}:")
+            else:
+                parts.append(element.get("text") or element["url"])
+    return "".join(parts)
+
+
+def test_an_answer_has_markers_one_block_per_source_support_mode_and_buttons(
     gdp_answer: Answer,
 ) -> None:
     message = answer_message(gdp_answer, "a1b2")
     kinds = [b["type"] for b in message["blocks"]]
-    assert kinds == ["section"] + ["context"] * (len(gdp_answer.citations) + 1) + ["actions"]
-    assert "42.8 percent" in message["blocks"][0]["text"]["text"]
-    assert "[1]" in message["blocks"][0]["text"]["text"]
-    source = message["blocks"][1]["elements"][0]["text"]
+    assert kinds == ["rich_text"] * (1 + len(gdp_answer.citations)) + ["context", "actions"]
+    assert shown(message["blocks"][0]) == gdp_answer.answer
+    assert "42.8 percent" in gdp_answer.answer and "[1]" in gdp_answer.answer
+    source = message["blocks"][1]
     citation = gdp_answer.citations[0]
-    assert source.startswith("*[1]* ") and citation.section in source
-    assert "`china-digital-trade.md`" in source and escape(citation.quote) in source
+    head, quote = source["elements"]
+    assert head["elements"][0] == {"type": "text", "text": "[1] ", "style": {"bold": True}}
+    assert {"type": "text", "text": citation.source, "style": {"code": True}} in head["elements"]
+    assert quote["type"] == "rich_text_quote" and shown({"elements": [quote]}) == citation.quote
+    assert gdp_answer.support.level == "answered"
     status = message["blocks"][-2]["elements"][0]["text"]
-    assert status.startswith(":white_check_mark: Verified") and status.endswith("mode: extractive")
+    assert status.startswith(":white_check_mark: Answers the question · 1 of 1 sentences match")
+    assert status.endswith("mode: extractive") and "Verified" not in status
     buttons = message["blocks"][-1]["elements"]
     assert [(b["action_id"], b["value"]) for b in buttons] == [
         ("feedback_up", "a1b2"), ("feedback_down", "a1b2")
@@ -55,38 +72,37 @@ def test_the_text_fallback_carries_the_answer_and_its_documents(gdp_answer: Answ
 def test_an_abstention_is_worded_as_one(bundled_kb: KnowledgeBase) -> None:
     answer = ask("What is the capital of France?", knowledge=bundled_kb)
     message = answer_message(answer, "x")
-    assert message["blocks"][0]["text"]["text"] == f":grey_question: {REFUSAL}"
-    assert "No answer: the sources do not cover this" in str(message["blocks"])
+    assert shown(message["blocks"][0]) == f":grey_question: {REFUSAL}"
+    assert message["blocks"][-2]["elements"][0]["text"].startswith(
+        ":grey_question: Not in the sources"
+    )
     assert "Sources:" not in message["text"]
+
+
+def test_a_related_passage_says_to_check_the_quote(gdp_answer: Answer) -> None:
+    related = gdp_answer.model_copy(update={"support": Support(level="related", label="Related")})
+    status = answer_message(related, "x")["blocks"][-2]["elements"][0]["text"]
+    assert status.startswith(":warning: Related: check the quote before relying on it")
 
 
 def test_a_section_is_named_unless_it_is_the_document_title(gdp_answer: Answer) -> None:
     citation = gdp_answer.citations[0]
-    titled = source_line(citation.model_copy(update={"section": citation.title}))
-    assert titled.startswith(f"*[1]* {citation.title} (`china-digital-trade.md`)")
-    inner = source_line(citation.model_copy(update={"section": "Digital trade"}))
-    assert inner.startswith(f"*[1]* {citation.title} · _Digital trade_ (`china-digital-trade.md`)")
+    titled = shown(source_block(citation.model_copy(update={"section": citation.title})))
+    assert titled.startswith(f"[1] {citation.title} (china-digital-trade.md)")
+    inner = shown(source_block(citation.model_copy(update={"section": "Digital trade"})))
+    assert inner.startswith(f"[1] {citation.title} · Digital trade (china-digital-trade.md)")
 
 
-def test_document_text_cannot_inject_slack_markup(gdp_answer: Answer) -> None:
-    citation = gdp_answer.citations[0].model_copy(
-        update={"quote": "Growth <!channel> & <https://evil.example|click>", "section": "A > B"}
-    )
-    line = source_line(citation)
-    assert "<!channel>" not in line and "&lt;!channel&gt; &amp; &lt;https" in line
-    assert "A &gt; B" in line
-
-
-def test_long_answers_are_clipped_to_slacks_section_limit(gdp_answer: Answer) -> None:
+def test_long_answers_are_clipped_to_slacks_text_limit(gdp_answer: Answer) -> None:
     long = gdp_answer.model_copy(update={"answer": "word " * 2000})
-    section = answer_message(long, "x")["blocks"][0]["text"]["text"]
-    assert len(section) == 3000 and section.endswith("…")
+    text = shown(answer_message(long, "x")["blocks"][0])
+    assert len(text) == 3000 and text.endswith("…")
 
 
 def test_a_streamed_preview_shows_the_text_so_far() -> None:
     message = progress_message("The digital economy made up")
     assert message["text"] == "The digital economy made up …"
-    assert message["blocks"][0]["text"]["text"] == "The digital economy made up …"
+    assert shown(message["blocks"][0]) == "The digital economy made up …"
 
 
 @pytest.mark.parametrize(

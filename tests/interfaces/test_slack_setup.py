@@ -100,10 +100,10 @@ def test_socket_mode_needs_no_signing_secret_and_connects_through_the_bots_clien
 
 def test_a_port_in_use_is_a_clear_error(bundled_kb: KnowledgeBase) -> None:
     bot = SlackBot(slack_settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET="s"), bundled_kb)
-    taken = http_server(bot.app, "127.0.0.1", 0)
+    taken = http_server(bot, "127.0.0.1", 0)
     try:
         with pytest.raises(ConfigurationError, match="choose another port with --port"):
-            http_server(bot.app, "127.0.0.1", taken.server_port)
+            http_server(bot, "127.0.0.1", taken.server_port)
     finally:
         taken.server_close()
         bot.close()
