@@ -1,9 +1,32 @@
 """One settings object. Read from the environment only when ``Settings()`` is built."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _base_url(value: str | None) -> str | None:
+    """An http(s) URL with a host and a valid port, or a ValueError naming what is wrong (never
+    the value itself: it may carry credentials)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError("contains spaces or control characters")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("must start with http:// or https://, e.g. http://localhost:11434/v1")
+    if not parts.hostname:
+        raise ValueError("has no host, e.g. http://localhost:11434/v1")
+    if port == 0:
+        raise ValueError("has port 0; give the server's port, 1-65535")
+    return text
 
 
 class Settings(BaseSettings):
@@ -103,6 +126,11 @@ class Settings(BaseSettings):
         8, ge=1, le=64,
         description="Answers the web page computes at once; further requests wait in its queue.",
     )
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _valid_base_url(cls, value: str | None) -> str | None:
+        return _base_url(value)
 
     def llm_enabled(self) -> bool:
         """Generation is on when any of the model settings is given."""

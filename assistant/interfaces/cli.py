@@ -10,17 +10,24 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from assistant.interfaces import cli_services
 from assistant.interfaces.cli_common import (
     app,
     err,
+    json_text,
+    literal,
     open_knowledge_base,
     print_json,
     progress_bar,
     ready_knowledge_base,
+    terminal_text,
     user_errors,
 )
+from assistant.interfaces.support_summary import support_summary
+
+SUPPORT_STYLES = {"answered": "green", "related": "yellow", "declined": "dim"}
 
 
 @app.command()
@@ -50,7 +57,7 @@ def ingest(
             f"({report.sentences_embedded} sentences)"
         )
         for skipped in report.skipped:
-            err.print(f"[yellow]   skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
+            err.print(literal(f"   skipped: {skipped.path}: {skipped.reason}", "yellow"))
         err.print(
             f"{'corpus':>10}: {report.documents} documents, {report.chunks} chunks, "
             f"fingerprint {report.fingerprint}"
@@ -81,9 +88,11 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
     table = Table("source", "title", "chunks", "hash")
     for row in rows:
-        table.add_row(row["source"], row["title"], str(row["chunks"]), row["hash"])
+        table.add_row(
+            literal(row["source"]), literal(row["title"]), str(row["chunks"]), row["hash"]
+        )
     Console().print(table)
-    err.print(f"fingerprint {summary['fingerprint']} · {summary['location']}")
+    err.print(literal(f"fingerprint {summary['fingerprint']} · {summary['location']}"))
 
 
 @app.command()
@@ -109,32 +118,36 @@ def search(
         lexical = f"{hit.lexical_score:.3f}" if hit.lexical_score is not None else "-"
         reranked = f"{hit.rerank_score:.3f}" if hit.rerank_score is not None else "-"
         out.print(
-            f"[bold]{rank}. {hit.source}[/] · {hit.section} · chars {hit.start}-{hit.end}",
-            highlight=False,
+            literal(f"{rank}. {hit.source}", "bold"),
+            literal(f" · {hit.section} · chars {hit.start}-{hit.end}"), sep="",
         )
         out.print(
             f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f} · "
             f"best sentence {reranked}",
             style="dim",
         )
-        out.print(f"   {hit.text}\n", highlight=False)
+        out.print(literal(f"   {hit.text}\n"))
 
 
 def print_answer(answer: Any, out: Console, streamed: bool) -> None:
-    """The answer (unless already streamed), its verification, and a numbered source list."""
+    """The answer (unless already streamed), the sentences that failed their check, a numbered
+    source list and the support level. Document and model text is printed literally."""
     if not streamed:
-        out.print(answer.answer, highlight=False, markup=False)
+        out.print(literal(answer.answer))
     if answer.notice:
-        out.print(f"[yellow]note: {answer.notice}[/]", highlight=False)
+        out.print(literal(f"note: {answer.notice}", "yellow"))
     for check in answer.verification.sentences:
         if not check.supported:
-            out.print(f"[red]unverified:[/] {check.sentence} ({check.reason})", highlight=False)
+            out.print(
+                Text("unverified:", "red"), literal(f"{check.sentence} ({check.reason})")
+            )
     if answer.citations:
         out.print()
     for c in answer.citations:
-        out.print(f"[bold][{c.n}][/] {c.source} · {c.section}", highlight=False)
-        out.print(f"    “{c.quote}”", highlight=False, markup=False)
-    out.print(f"[dim]{answer.mode} · {answer.verification.status}[/]")
+        out.print(Text(f"[{c.n}]", "bold"), literal(f"{c.source} · {c.section}"))
+        out.print(literal(f"    “{c.quote}”"))
+    summary = " · ".join([*support_summary(answer), answer.mode])
+    out.print(Text(summary, SUPPORT_STYLES.get(answer.support.level, "")))
 
 
 @app.command()
@@ -155,7 +168,7 @@ def ask(
     for event in ask_stream(question, knowledge=kb, k=k, sources=source):
         if isinstance(event, Answer):
             if as_json:
-                sys.stdout.write(event.model_dump_json(indent=2) + "\n")
+                sys.stdout.write(json_text(event.model_dump_json(indent=2)) + "\n")
                 continue
             shown = streamed.strip() == event.answer
             if streamed:
@@ -165,7 +178,7 @@ def ask(
                 out.print("[bold]Checked answer:[/]")
             print_answer(event, out, shown)
         elif not as_json and event:
-            sys.stdout.write(event)
+            sys.stdout.write(terminal_text(event))
             sys.stdout.flush()
             streamed += event
 

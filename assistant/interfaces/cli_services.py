@@ -10,6 +10,7 @@ from rich.console import Console
 from assistant.errors import AssistantError
 from assistant.interfaces.cli_common import (
     err,
+    literal,
     load_settings,
     ready_knowledge_base,
     user_errors,
@@ -18,7 +19,9 @@ from assistant.interfaces.cli_common import (
 
 def slack_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP port for Slack events.")] = 3000,
-    host: Annotated[str, typer.Option(help="Interface to listen on in HTTP mode.")] = "0.0.0.0",
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on in HTTP mode (0.0.0.0: every one).")
+    ] = "127.0.0.1",
     manifest: Annotated[
         bool, typer.Option("--manifest", help="Print the Slack app manifest and exit.")
     ] = False,
@@ -36,7 +39,9 @@ def slack_command(
     credentials(load_settings())
     kb = ready_knowledge_base()
     try:
-        slack.run(kb.settings, kb, host=host, port=port, announce=err.print)
+        slack.run(
+            kb.settings, kb, host=host, port=port, announce=lambda line: err.print(literal(line))
+        )
     except KeyboardInterrupt:
         err.print("Stopped.")
 

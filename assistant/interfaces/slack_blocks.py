@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.feedback import Rating
+from assistant.interfaces.support_summary import support_summary
 from assistant.types import Answer, Citation
 
 Message = dict[str, Any]
@@ -37,10 +38,8 @@ _MENTION = re.compile(r"<[@!][^>]*>")
 _LINK = re.compile(r"<(?:#[A-Z0-9]+\|(?P<channel>[^>]+)|(?P<url>[^|>]+)(?:\|(?P<label>[^>]+))?)>")
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 _URL_TAIL = ".,;:!?)]}"
-_SUPPORT = {
-    "answered": ":white_check_mark: {label}",
-    "related": ":warning: {label}: check the quote before relying on it",
-    "declined": ":grey_question: {label}",
+_SUPPORT_EMOJI = {
+    "answered": ":white_check_mark:", "related": ":warning:", "declined": ":grey_question:"
 }
 
 
@@ -139,15 +138,8 @@ def source_block(citation: Citation) -> Block:
 
 def status_line(answer: Answer) -> str:
     """The support level in words, how many sentences matched their passages, and the mode."""
-    support = answer.support
-    parts = [_SUPPORT.get(support.level, "{label}").format(label=support.label)]
-    checks = answer.verification.sentences
-    if checks:
-        matched = sum(check.supported for check in checks)
-        parts.append(f"{matched} of {len(checks)} sentences match their cited passages")
-    if answer.verification.unsupported_numbers:
-        parts.append(f"{len(answer.verification.unsupported_numbers)} figure(s) not in the sources")
-    return " · ".join([*parts, f"mode: {answer.mode}"])
+    emoji = _SUPPORT_EMOJI.get(answer.support.level, ":grey_question:")
+    return f"{emoji} " + " · ".join([*support_summary(answer), f"mode: {answer.mode}"])
 
 
 def fallback_text(answer: Answer) -> str:

@@ -55,7 +55,7 @@ def test_an_answer_has_markers_one_block_per_source_support_mode_and_buttons(
     assert quote["type"] == "rich_text_quote" and shown({"elements": [quote]}) == citation.quote
     assert gdp_answer.support.level == "answered"
     status = message["blocks"][-2]["elements"][0]["text"]
-    assert status.startswith(":white_check_mark: Answers the question · 1 of 1 sentences match")
+    assert status.startswith(":white_check_mark: Answers the question · 1/1 sentences match their")
     assert status.endswith("mode: extractive") and "Verified" not in status
     buttons = message["blocks"][-1]["elements"]
     assert [(b["action_id"], b["value"]) for b in buttons] == [

