@@ -146,7 +146,7 @@ HOSTILE_TEXT: dict[str, str] = {
     "C1 controls (8-bit CSI and OSC)": "\x9b2J cleared \x9d0;title\x9c",
     "a carriage return that overwrites the line": "late\rEARLY",
     "Slack mrkdwn `*bold*` `_italic_` `~strike~` `` `code` ``": "*bold* _italic_ ~strike~ `code`",
-    "Slack mention and link markup `<!channel>` `<https://…|…>`":
+    "Slack mention and labelled-link markup (`<!channel>`, `<https://…>`)":
         "<!channel> <https://evil.example/login|your account>",
     "a bare URL": "https://evil.example/login",
     "`&` at Slack's clipping point": "&" * 3100,
