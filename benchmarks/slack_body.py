@@ -1,11 +1,11 @@
 """What an unsigned oversized request costs the Slack bot's HTTP server.
 
-``python -m benchmarks.slack_body [--code DIR]`` starts the bot's real HTTP server in a child
-process (the checkout at ``DIR`` first on its path, to measure an older version), sends it
-unsigned bodies and records, per body, the status, the seconds until the response, the child's
-CPU seconds and its RSS growth (sampled every 10 ms), each body against a fresh server. Results
-go to ``benchmarks/results/slack_body.json``. No Slack workspace is contacted: nothing is signed,
-so nothing is answered.
+``python -m benchmarks.slack_body [--code DIR] [--label NAME]`` starts the bot's real HTTP
+server in a child process (run from the checkout at ``DIR``, to measure an older version),
+sends it unsigned bodies and records, per body, the status, the seconds until the response, the
+child's CPU seconds and its RSS growth (sampled every 10 ms), each body against a fresh server.
+Results go to ``benchmarks/results/slack_body.json`` under ``NAME``. No Slack workspace is
+contacted: nothing is signed, so nothing is answered.
 """
 
 import argparse
@@ -101,7 +101,7 @@ def _measure(process: Any, port: int, content_type: str, body: bytes) -> dict[st
 def _fresh_server(code: Path, data: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(code)}
     return subprocess.Popen(
-        [sys.executable, "-c", _CHILD, data], env=env, stdout=subprocess.PIPE,
+        [sys.executable, "-c", _CHILD, data], env=env, cwd=code, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True,
     )
 
@@ -121,17 +121,18 @@ def run(code: Path) -> dict[str, Any]:
             finally:
                 child.terminate()
                 child.wait(10)
-    return {"code": str(code), "bodies": rows}
+    return {"bodies": rows}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="Checkout to measure.")
+    parser.add_argument("--label", default="current", help="Key of this run in the results.")
     parser.add_argument("--out", type=Path, default=RESULTS / "slack_body.json")
     args = parser.parse_args()
     result = run(args.code.resolve())
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
-    previous[args.code.resolve().name] = result
+    previous[args.label] = result
     args.out.write_text(json.dumps(previous, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
 

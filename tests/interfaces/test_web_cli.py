@@ -1,4 +1,5 @@
-"""`assistant chat` start-up decisions and `assistant feedback export --as-fixtures`."""
+"""`assistant chat` start-up decisions, `assistant feedback export --as-fixtures`, and the
+support level `assistant ask` ends with."""
 
 import socket
 import subprocess
@@ -88,3 +89,18 @@ def test_a_taken_port_is_a_clear_error(fast_kb: KnowledgeBase) -> None:
         app = build_app(ChatPage.open(fast_kb))
         with pytest.raises(ConfigurationError, match=f"127.0.0.1:{port}: the port is taken"):
             launch(app, fast_kb.settings, "127.0.0.1", port, block=False)
+
+
+def test_ask_ends_with_the_answers_support_level(bundled_kb: KnowledgeBase) -> None:
+    env = {
+        "ASSISTANT_KNOWLEDGE_DIR": str(bundled_kb.settings.knowledge_dir),
+        "ASSISTANT_DATA_DIR": str(bundled_kb.settings.data_dir), "COLUMNS": "200",
+    }
+    answered = CliRunner().invoke(
+        app, ["ask", "What share of China's GDP was the digital economy in 2023?"], env=env
+    )
+    assert answered.exit_code == 0, answered.output
+    last = answered.output.splitlines()[-1]
+    assert last == "Answers the question · 1/1 sentences match their cited passages · extractive"
+    declined = CliRunner().invoke(app, ["ask", "What is the capital of France?"], env=env)
+    assert declined.output.splitlines()[-1] == "Not in the sources · extractive"
