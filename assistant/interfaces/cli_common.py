@@ -103,7 +103,7 @@ def progress_bar(label: str) -> Iterator[Callable[[str, int, int], None]]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}"),
+        TextColumn("{task.fields[item]}", markup=False),  # a file name, shown as it is
         console=err,
         transient=True,
     ) as bar:
