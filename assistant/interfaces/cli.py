@@ -51,6 +51,11 @@ def ingest(
         )
         for skipped in report.skipped:
             err.print(f"[yellow]   skipped: {skipped.path}: {skipped.reason}[/]", highlight=False)
+        for notes in report.notes:
+            for label, items in (("found", notes.found), ("dropped", notes.dropped),
+                                 ("warning", notes.warnings)):
+                for item in items:
+                    err.print(f"{label:>10}: {notes.path}: {item}", markup=False, highlight=False)
         err.print(
             f"{'corpus':>10}: {report.documents} documents, {report.chunks} chunks, "
             f"fingerprint {report.fingerprint}"
