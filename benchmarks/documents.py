@@ -60,7 +60,7 @@ def two_column_pdf(paragraphs: int = 6) -> Generated:
 
 
 def report_pdf(pages: int = 3, per_page: int = 9) -> Generated:
-    """A multi-page report with a running header, a "Page n of N" footer, section headings
+    """A multi-page report with a running header, a "Page n" footer, section headings
     and paragraphs that flow across page breaks."""
     from reportlab.lib.pagesizes import A5
     from reportlab.lib.styles import getSampleStyleSheet
@@ -73,7 +73,7 @@ def report_pdf(pages: int = 3, per_page: int = 9) -> Generated:
         number = canvas.getPageNumber()  # type: ignore[attr-defined]
         canvas.setFont("Helvetica", 8)  # type: ignore[attr-defined]
         canvas.drawString(40, A5[1] - 30, header)  # type: ignore[attr-defined]
-        canvas.drawString(40, 25, f"Page {number} of {pages}")  # type: ignore[attr-defined]
+        canvas.drawString(40, 25, f"Page {number}")  # type: ignore[attr-defined]
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -85,7 +85,7 @@ def report_pdf(pages: int = 3, per_page: int = 9) -> Generated:
         story.append(Paragraph(f"Section {start // 6 + 1} results", styles["Heading2"]))
         story.append(Paragraph(" ".join(sentences[start : start + 6]), styles["BodyText"]))
     doc.build(story, onFirstPage=furniture, onLaterPages=furniture)
-    return Generated("report.pdf", buffer.getvalue(), sentences, [header, "Page 1 of"])
+    return Generated("report.pdf", buffer.getvalue(), sentences, [header, "Page 1"])
 
 
 def table_docx() -> Generated:

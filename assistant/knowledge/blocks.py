@@ -3,10 +3,11 @@ found and dropped, and the budget a document may spend. ``assemble`` joins the b
 document's normalised text, the text that chunk and quote offsets point into."""
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from assistant.errors import DocumentError
-from assistant.text import MAX_SENTENCE_CHARS, clean_text, sentence_spans
+from assistant.text import MAX_SENTENCE_CHARS, clean_text, expand_ligatures, sentence_spans
 
 _CONTROL_IN_CODE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -109,8 +110,9 @@ def clean_block(block: Block) -> str:
     """Prose on one line with single spaces; code keeps its lines and indentation."""
     if block.kind != "code":
         return " ".join(clean_text(block.text).split())
-    lines = _CONTROL_IN_CODE.sub("", block.text.replace("\r\n", "\n").replace("\r", "\n"))
-    return clean_text("\n".join(line.rstrip() for line in lines.split("\n")).strip("\n"))
+    text = unicodedata.normalize("NFC", expand_ligatures(block.text))
+    lines = _CONTROL_IN_CODE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line.rstrip() for line in lines.split("\n")).strip("\n")
 
 
 def assemble(

@@ -7,6 +7,7 @@ page footers, forms and hidden elements are dropped. (Main-content extractors we
 against this walk in ``benchmarks/loaders.py``: they dropped short pages and table rows.)
 """
 
+import re
 from typing import Any
 
 from assistant.errors import DocumentError
@@ -18,6 +19,9 @@ DROPPED = {"script", "style", "noscript", "template", "nav", "footer", "form", "
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i",
           "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
           "time", "u", "var", "wbr", "del", "ins", "img"}
+# Class or id names of site furniture (the names readability-style extractors also drop).
+_BOILERPLATE = re.compile(r"\b(nav|navbar|menu|breadcrumbs?|footer|cookies?|cookie-banner|sidebar|"
+                          r"skip-link|masthead)\b")
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -77,6 +81,9 @@ def _hidden(tag: Any) -> bool:
     if tag.name in DROPPED:
         return True
     if tag.name == "header" and not tag.find(["h1", "h2"]):
+        return True
+    names = " ".join([*tag.get("class", []), str(tag.get("id", ""))]).lower()
+    if _BOILERPLATE.search(names):
         return True
     style = str(tag.get("style", "")).replace(" ", "").lower()
     return (

@@ -127,13 +127,14 @@ def _metadata_title(reader: Any) -> str:
     return "" if _PLACEHOLDER_TITLE.match(title) else title
 
 
-def _furniture_key(text: str) -> str:
-    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
+def _furniture_key(line: Line) -> str:
+    """The line's text with its own page's number masked: "Page 2 of 3" -> "page # of 3"."""
+    return re.sub(rf"(?<!\d){line.page}(?!\d)", "#", " ".join(line.text.lower().split()))
 
 
 def _drop_furniture(pages: list[list[Line]], findings: Findings) -> list[Line]:
     """Body lines of all pages in order: running headers and footers (a line at a page's top or
-    bottom that recurs, digits aside, on other pages) and page numbers taken out."""
+    bottom that recurs on other pages, page number aside) and page numbers taken out."""
     edges: list[set[int]] = []
     counts: Counter[str] = Counter()
     for lines in pages:
@@ -141,13 +142,13 @@ def _drop_furniture(pages: list[list[Line]], findings: Findings) -> list[Line]:
         band = set(heights[:2] + heights[-2:])
         edge = {i for i, line in enumerate(lines) if round(line.y) in band}
         edges.append(edge)
-        counts.update({_furniture_key(lines[i].text) for i in edge})
+        counts.update({_furniture_key(lines[i]) for i in edge})
     recurring = max(2, (len(pages) + 1) // 2)
     body: list[Line] = []
     for lines, edge in zip(pages, edges, strict=True):
         for i, line in enumerate(lines):
             number = _PAGE_NUMBER.match(line.text.strip())
-            if i in edge and (number or counts[_furniture_key(line.text)] >= recurring):
+            if i in edge and (number or counts[_furniture_key(line)] >= recurring):
                 findings.furniture_lines += 1
             else:
                 body.append(line)
