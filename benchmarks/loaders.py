@@ -18,6 +18,7 @@ of the page. Extractors that are not installed are skipped and named in the repo
 import argparse
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -224,7 +225,21 @@ def run() -> dict[str, Any]:
             rows.append({"document": doc.name, "library": library, **result.__dict__})
         shipped = measure(doc, _shipped(doc))
         rows.append({"document": doc.name, "library": "shipped loader", **shipped.__dict__})
-    return {"rows": rows, "not_installed": sorted(missing), "bomb": bomb_results()}
+    return {"rows": rows, "not_installed": sorted(missing), "bomb": bomb_results(),
+            "versions": _versions(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("pypdf", "pypdfium2", "pdfplumber", "python-docx", "beautifulsoup4",
+                    "trafilatura", "readability-lxml", "lxml", "markdown-it-py"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
 
 
 BOMB = """
@@ -270,6 +285,9 @@ def report(results: dict[str, Any]) -> str:
     lines += [f"| {lib} | {totals[lib]}/{expected[lib]} |" for lib in totals]
     lines += ["", "PDF bomb (512 MB stream, 1 GB address space): " + "; ".join(
         f"{lib}: {outcome}" for lib, outcome in results["bomb"].items())]
+    lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
+                 + f"; load average {results['load_average']} (a shared 2-core machine: the "
+                 "milliseconds are rough).")
     if results["not_installed"]:
         lines.append("Not installed here (skipped): " + ", ".join(results["not_installed"]))
     return "\n".join(lines) + "\n"

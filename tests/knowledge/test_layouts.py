@@ -100,7 +100,7 @@ def test_html_header_cells_label_their_values() -> None:
 
 
 def test_markdown_code_is_verbatim_and_one_sentence_with_its_introduction() -> None:
-    source = b"# Runbook\n\nRestart the worker with:\n\n```\nsudo systemctl restart w\n  --now\n```\n"
+    source = b"# Runbook\n\nRestart the worker with:\n\n```\nsudo systemctl restart w\n  --now\n```"
     doc = load_bytes(source, "runbook.md")
     assert "sudo systemctl restart w\n  --now" in doc.text
     [chunk] = chunk_document(doc, 400, 900)
@@ -123,4 +123,5 @@ def test_chinese_sentences_end_at_their_own_punctuation() -> None:
 
 
 def test_ligatures_are_plain_letters() -> None:
-    assert load_bytes("Late ﬁlings are ﬂagged.".encode(), "f.txt").text == "Late filings are flagged."
+    doc = load_bytes("Late ﬁlings are ﬂagged.".encode(), "f.txt")
+    assert doc.text == "Late filings are flagged."
