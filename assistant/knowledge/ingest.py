@@ -169,7 +169,8 @@ def _notes(doc: LoadedDocument, embedding_model: str) -> DocumentNotes:
         warnings.append(
             f"{share:.0%} of its letters are not Latin script; the embedding model "
             f"({embedding_model}) is English-only, so search by meaning is weak here and "
-            "answers rest on matching words"
+            "answers rest on matching words (ASSISTANT_EMBEDDING_MODEL=multilingual reads "
+            "about 100 languages)"
         )
     if findings.pages_without_text:
         warnings.append("pages without a text layer are not searched: OCR them to include them")
