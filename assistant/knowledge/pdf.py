@@ -189,8 +189,15 @@ def _is_heading(line: Line, following: Line | None, body_size: float, widest: in
         return False
     if line.size >= body_size * 1.15 or (line.bold and line.size >= body_size):
         return True
-    starts_capital = following is not None and following.text.strip()[:1].isupper()
-    return starts_capital and len(text) < 0.6 * widest and following is not None
+    # In the body font, only a short line without digits, followed by a capitalised line that
+    # is itself a sentence or a paragraph's full-width line (a run of short lines is a list or
+    # a table's rows, not headings).
+    if following is None or re.search(r"\d", text) or len(text) >= 0.6 * widest:
+        return False
+    after = following.text.strip()
+    return after[:1].isupper() and (
+        bool(_ENDS_SENTENCE.search(after)) or len(after) >= 0.6 * widest
+    )
 
 
 def _breaks(previous: Line, line: Line) -> bool:

@@ -125,3 +125,11 @@ def test_chinese_sentences_end_at_their_own_punctuation() -> None:
 def test_ligatures_are_plain_letters() -> None:
     doc = load_bytes("Late ﬁlings are ﬂagged.".encode(), "f.txt")
     assert doc.text == "Late filings are flagged."
+
+
+def test_rows_of_a_pdf_table_stay_body_text() -> None:
+    data = _pdf([("Plan prices per month are these.", 10, 350), ("Team 29 euros", 10, 335),
+                 ("Starter 9 euros", 10, 320), ("Enterprise 99 euros", 10, 305)])
+    doc = load_bytes(data, "prices.pdf")
+    assert [s.heading for s in doc.sections] == [""]
+    assert "Team 29 euros" in doc.text
