@@ -27,8 +27,7 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "local",
         description="`local` for the bundled MiniLM ONNX model (English), `multilingual` for "
-        "multilingual-e5-small (offline; ~6x the CPU per passage, ~0.7 s per question; needs "
-        "the `multilingual` extra), "
+        "multilingual-e5-small (offline; ~6x the CPU per passage, ~0.7 s per question), "
         "or `openai:<model>` for an OpenAI-compatible embeddings endpoint.",
     )
     onnx_model_path: Path | None = Field(

