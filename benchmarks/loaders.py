@@ -288,6 +288,8 @@ def report(results: dict[str, Any]) -> str:
     lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
                  + f"; load average {results['load_average']} (a shared 2-core machine: the "
                  "milliseconds are rough).")
+    lines.append("trafilatura and readability-lxml are not dependencies of the project: "
+                 "install them beside it to measure their rows.")
     if results["not_installed"]:
         lines.append("Not installed here (skipped): " + ", ".join(results["not_installed"]))
     return "\n".join(lines) + "\n"
