@@ -49,8 +49,9 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, description="Chroma server port.")
     embedding_model: str = Field(
         "local",
-        description="`local` for the bundled MiniLM ONNX model, or `openai:<model>` for an "
-        "OpenAI-compatible embeddings endpoint.",
+        description="`local` for the bundled MiniLM ONNX model (English), `multilingual` for "
+        "multilingual-e5-small (offline; ~6x the CPU per passage, ~0.7 s per question), "
+        "or `openai:<model>` for an OpenAI-compatible embeddings endpoint.",
     )
     onnx_model_path: Path | None = Field(
         None,
@@ -64,6 +65,16 @@ class Settings(BaseSettings):
         20_000_000, ge=1, description="Larger source files are skipped with a reason."
     )
     max_pdf_pages: int = Field(2000, ge=1, description="PDFs with more pages are skipped.")
+    max_document_chars: int = Field(
+        5_000_000, ge=1,
+        description="Documents with more characters of text are skipped, counted while "
+        "parsing (a small DOCX or PDF can expand into far more text than its size).",
+    )
+    max_document_sentences: int = Field(
+        50_000, ge=1,
+        description="Documents with more sentences are skipped, counted while parsing (each "
+        "sentence is embedded; 50,000 take minutes on 2 cores).",
+    )
     top_k: int = Field(
         2,
         ge=1,

@@ -58,6 +58,11 @@ def ingest(
         )
         for skipped in report.skipped:
             err.print(literal(f"   skipped: {skipped.path}: {skipped.reason}", "yellow"))
+        for notes in report.notes:
+            for label, items in (("found", notes.found), ("dropped", notes.dropped),
+                                 ("warning", notes.warnings)):
+                for item in items:
+                    err.print(literal(f"{label:>10}: {notes.path}: {item}"))
         err.print(
             f"{'corpus':>10}: {report.documents} documents, {report.chunks} chunks, "
             f"fingerprint {report.fingerprint}"

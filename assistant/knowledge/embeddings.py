@@ -216,6 +216,10 @@ def as_array(embeddings: Embeddings, texts: list[str]) -> np.ndarray:
 
 def build_embeddings(settings: "Settings") -> Embeddings:
     """The embeddings the settings ask for: local by default, OpenAI-compatible when named."""
+    if settings.embedding_model == "multilingual":
+        from assistant.knowledge.multilingual import MultilingualE5Embeddings
+
+        return MultilingualE5Embeddings()
     if settings.embedding_model.startswith("openai:"):
         from assistant.answer.models import build_openai_embeddings
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,10 @@ from pydantic import BaseModel, Field
 from assistant.errors import DocumentError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.chunking import Chunk, chunk_document, drop_footnote_marks
-from assistant.knowledge.embeddings import as_array
-from assistant.knowledge.loaders import SUPPORTED_SUFFIXES, load_bytes
+from assistant.knowledge.embeddings import LOCAL_MODEL_ID, as_array
+from assistant.knowledge.loaders import SUPPORTED_SUFFIXES, Budget, LoadedDocument, load_bytes
 from assistant.knowledge.records import DocumentRecord, DocumentWrite, sentence_id
+from assistant.text import non_latin_share
 
 Progress = Callable[[str, int, int], None]
 WRITE_BATCH_SENTENCES = 2048
@@ -24,6 +26,15 @@ WRITE_BATCH_SENTENCES = 2048
 class Skipped(BaseModel):
     path: str
     reason: str
+
+
+class DocumentNotes(BaseModel):
+    """What one document's loader found and left out, and what may weaken its answers."""
+
+    path: str
+    found: list[str] = Field(default_factory=list)
+    dropped: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 class IngestReport(BaseModel):
@@ -37,10 +48,25 @@ class IngestReport(BaseModel):
     fingerprint: str = ""
     documents: int = 0
     chunks: int = 0
+    notes: list[DocumentNotes] = Field(
+        default_factory=list, description="Per document read: what was found and dropped."
+    )
 
 
-def _source_name(path: Path, root: Path, knowledge_dir: Path) -> str:
-    for base in (knowledge_dir, root.parent):
+def _anchor(roots: list[Path], knowledge_dir: Path) -> Path:
+    """The folder that names of documents outside the knowledge dir are relative to: the
+    deepest one holding every root, so a/README.md and b/README.md stay two documents."""
+    inside = knowledge_dir.resolve()
+    outside = [
+        root.resolve().parent for root in roots
+        if root.resolve() != inside and inside not in root.resolve().parents
+    ]
+    return Path(os.path.commonpath(outside)) if outside else inside
+
+
+def _source_name(path: Path, anchor: Path, knowledge_dir: Path) -> str:
+    """A document's id: its path relative to the knowledge dir, else to ``anchor``."""
+    for base in (knowledge_dir, anchor):
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()
         except ValueError:
@@ -48,21 +74,21 @@ def _source_name(path: Path, root: Path, knowledge_dir: Path) -> str:
     return path.name
 
 
-def _origin(root: Path, knowledge_dir: Path) -> str:
-    """ "" for the knowledge dir, else the absolute folder the documents were ingested from."""
+def _origin(root: Path, knowledge_dir: Path, anchor: Path) -> str:
+    """ "" for the knowledge dir, else the absolute folder the documents are named from."""
     base = (root if root.is_dir() else root.parent).resolve()
     inside = base == knowledge_dir.resolve() or knowledge_dir.resolve() in base.parents
-    return "" if inside else (base if root.is_file() else base.parent).as_posix()
+    return "" if inside else anchor.resolve().as_posix()
 
 
-def _scope(root: Path, knowledge_dir: Path) -> str | None:
+def _scope(root: Path, knowledge_dir: Path, anchor: Path) -> str | None:
     """The source-name prefix a directory owns (documents under it that vanished are removed)."""
     if not root.is_dir():
         return None
     try:
         relative = root.resolve().relative_to(knowledge_dir.resolve()).as_posix()
     except ValueError:
-        return root.resolve().name + "/"
+        return root.resolve().relative_to(anchor.resolve()).as_posix() + "/"
     return "" if relative == "." else relative + "/"
 
 
@@ -122,15 +148,35 @@ class Parsed:
     chunks: list[dict[str, Any]]
     sentences: list[dict[str, Any]]
     texts: list[str]
+    notes: DocumentNotes | None = None
 
 
 def parse_bytes(kb: KnowledgeBase, data: bytes, source: str, origin: str = "") -> Parsed:
     settings = kb.settings
-    doc = load_bytes(data, source, settings.max_pdf_pages)
+    budget = Budget(source, settings.max_document_chars, settings.max_document_sentences)
+    doc = load_bytes(data, source, settings.max_pdf_pages, budget)
     chunks = chunk_document(doc, settings.chunk_min_chars, settings.chunk_max_chars)
     chunk_rows, sentence_rows, texts = _document_rows(chunks, doc.content_hash)
     record = DocumentRecord(source, doc.title, doc.content_hash, kb.chunker, len(chunks), origin)
-    return Parsed(record, chunk_rows, sentence_rows, texts)
+    return Parsed(record, chunk_rows, sentence_rows, texts, _notes(doc, kb.embedding_model))
+
+
+def _notes(doc: LoadedDocument, embedding_model: str) -> DocumentNotes:
+    findings = doc.findings
+    warnings = []
+    share = non_latin_share(doc.text)
+    if share > 0.5 and embedding_model == LOCAL_MODEL_ID:
+        warnings.append(
+            f"{share:.0%} of its letters are not Latin script; the embedding model "
+            f"({embedding_model}) is English-only, so search by meaning is weak here and "
+            "answers rest on matching words (ASSISTANT_EMBEDDING_MODEL=multilingual reads "
+            "about 100 languages)"
+        )
+    if findings.pages_without_text:
+        warnings.append("pages without a text layer are not searched: OCR them to include them")
+    return DocumentNotes(
+        path=doc.source, found=findings.found(), dropped=findings.dropped(), warnings=warnings
+    )
 
 
 def write_parsed(kb: KnowledgeBase, parsed: list[Parsed]) -> list[Parsed]:
@@ -138,7 +184,10 @@ def write_parsed(kb: KnowledgeBase, parsed: list[Parsed]) -> list[Parsed]:
     returns the empty list of documents still to write."""
     if not parsed:
         return []
-    vectors = as_array(kb.embeddings, [text for doc in parsed for text in doc.texts])
+    texts = [text for doc in parsed for text in doc.texts]
+    unique = list(dict.fromkeys(texts))  # a repeated sentence is embedded once
+    position = {text: i for i, text in enumerate(unique)}
+    vectors = as_array(kb.embeddings, unique)[[position[text] for text in texts]]
     ends = np.cumsum([len(doc.texts) for doc in parsed])
     starts = ends - np.array([len(doc.texts) for doc in parsed])
     kb.store.write_documents(
@@ -176,20 +225,21 @@ def sync(
     seen: set[str] = set()
     pending: list[Parsed] = []
     files = [(root, path) for root in roots for path in _checked_root(root, report)]
+    anchor = _anchor(roots, knowledge_dir)
     for done, (root, path) in enumerate(files):
-        source = _source_name(path, root, knowledge_dir)
+        source = _source_name(path, anchor, knowledge_dir)
         seen.add(source)
         if progress:
             progress(source, done, len(files))
         if any(doc.record.source == source for doc in pending):  # named twice: last one wins
             pending = write_parsed(kb, pending)
-        origin = _origin(root, knowledge_dir)
+        origin = _origin(root, knowledge_dir, anchor)
         parsed = _sync_file(kb, path, source, manifest.get(source), origin, report)
         pending += [parsed] if parsed else []
         if sum(len(doc.texts) for doc in pending) >= WRITE_BATCH_SENTENCES:
             pending = write_parsed(kb, pending)
     write_parsed(kb, pending)
-    _remove_vanished(kb, roots, knowledge_dir, manifest, seen, report)
+    _remove_vanished(kb, roots, (knowledge_dir, anchor), manifest, seen, report)
     if progress:
         progress("", len(files), len(files))
     kb.refresh(force=True)
@@ -248,6 +298,8 @@ def _sync_file(
         report.skipped.append(Skipped(path=source, reason=str(exc).removeprefix(f"{source}: ")))
         return None
     (report.updated if known else report.added).append(source)
+    if parsed.notes and (parsed.notes.found or parsed.notes.dropped or parsed.notes.warnings):
+        report.notes.append(parsed.notes)
     report.chunks_embedded += len(parsed.chunks)
     report.sentences_embedded += len(parsed.texts)
     return parsed
@@ -256,15 +308,16 @@ def _sync_file(
 def _remove_vanished(
     kb: KnowledgeBase,
     roots: list[Path],
-    knowledge_dir: Path,
+    folders: tuple[Path, Path],
     manifest: dict[str, DocumentRecord],
     seen: set[str],
     report: IngestReport,
 ) -> None:
+    """``folders``: the knowledge dir and the anchor of names outside it."""
     owned = [
-        (_origin(root, knowledge_dir), scope)
+        (_origin(root, *folders), scope)
         for root in roots
-        if (scope := _scope(root, knowledge_dir)) is not None
+        if (scope := _scope(root, *folders)) is not None
     ]
     for source, record in sorted(manifest.items()):
         mine = any(record.origin == o and source.startswith(s) for o, s in owned)

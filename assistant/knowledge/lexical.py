@@ -18,14 +18,24 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import StoreUnavailableError
+from assistant.text import CJK
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+")
+_TOKEN = re.compile(rf"\d+(?:\.\d+)?|[{CJK}]+|[^\W\d_{CJK}]+")
+_CJK_RUN = re.compile(f"[{CJK}]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 def split_terms(text: str) -> list[str]:
-    """Words and whole numbers ("2,500" -> "2500", "42.8" stays one term)."""
-    return _TOKEN.findall(_THOUSANDS.sub("", text.lower()))
+    """Words and whole numbers ("2,500" -> "2500", "42.8" stays one term); a run of CJK
+    characters (written without spaces) gives its characters and their bigrams:
+    "婚假为" -> "婚", "假", "为", "婚假", "假为"."""
+    terms: list[str] = []
+    for token in _TOKEN.findall(_THOUSANDS.sub("", text.lower())):
+        if _CJK_RUN.match(token):
+            terms += list(token) + [token[i : i + 2] for i in range(len(token) - 1)]
+        else:
+            terms.append(token)
+    return terms
 
 
 def _stemmer() -> Any:

@@ -62,7 +62,7 @@ def test_docx_headings_and_paragraphs() -> None:
     assert "12 percent" in doc.text
 
 
-def test_pdf_pages_become_sections() -> None:
+def test_a_pdf_of_blank_pages_has_no_text() -> None:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
