@@ -10,11 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from assistant.config import Settings
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from tests.fakes import KeywordHashEmbeddings
+
+# Speed is measured in benchmarks/, never asserted: no property test fails for being slow on a
+# busy machine.
+settings.register_profile(
+    "no-deadlines", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("no-deadlines")
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
