@@ -4,8 +4,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-VerificationStatus = Literal["verified", "partially_verified", "unverified", "abstained"]
-SupportLevel = Literal["answered", "related", "declined"]
+VerificationStatus = Literal[
+    "verified", "partially_verified", "unverified", "abstained", "no_claims"
+]
+SupportLevel = Literal["answered", "related", "declined", "no_claims"]
+# What a message asked for: a question for the sources, small talk, or a question about the
+# assistant or its documents (see ``assistant.answer.intents``).
+Intent = Literal["question", "greeting", "thanks", "goodbye", "help", "documents", "summary"]
 
 
 class Hit(BaseModel):
@@ -82,7 +87,8 @@ class Support(BaseModel):
 
     ``answered``: the cited passage answers the question (see ``assistant.answer.support``);
     ``related``: it is about the question's topic but may not answer it; ``declined``: the
-    assistant said the sources do not answer.
+    assistant said the sources do not answer; ``no_claims``: a reply to small talk or a
+    question about the assistant, which states nothing from the sources.
     """
 
     level: SupportLevel
@@ -106,6 +112,10 @@ class Answer(BaseModel):
     support: Support
     stamp: Stamp
     notice: str = Field(default="", description="Something the user should know, e.g. a fallback.")
+    intent: Intent = Field(
+        default="question", description="What the message asked for; only ``question``, "
+        "``summary`` and ``documents`` replies cite sources."
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 

@@ -1,18 +1,47 @@
-"""Follow-ups: turn "And in 2015?" into a standalone question, offline and deterministically."""
+"""Follow-ups: turn "And in 2015?" into a standalone question, offline and deterministically.
+
+Three kinds of follow-up:
+- one that swaps something of the previous question for something like it ("What about
+  imports?" after a question on exports, "and in 2015?" after one on 2023): the previous question
+  is asked again with the swap;
+- one that names a topic of its own ("What about pilot zones?" after a question on trade
+  agreements): it is asked about that topic, keeping only what the previous question asked
+  for ("How many …");
+- one that leans on the previous question ("What about its imports?"): the two are read together.
+"""
 
 import re
 from collections.abc import Sequence
 
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.answer.intents import recognise
 from assistant.checks.numbers import years_in
+from assistant.knowledge.embeddings import as_array
 from assistant.search.question import key_terms
 from assistant.types import Turn
 
+# A phrase of a follow-up this close (cosine, all-MiniLM-L6-v2) to a phrase of the previous
+# question takes its place: "imports"/"exports" 0.63, "the United States"/"China" 0.67,
+# "services"/"goods" 0.45; a new topic stays lower: "pilot zones" 0.19 against any phrase of a
+# question about e-commerce agreements.
+SWAP_SIMILARITY = 0.45
 _FOLLOW_UP = re.compile(
     r"^\s*(and|what about|how about|also|or|but|same|then|so)\b|\b(it|its|they|them|their|this|"
     r"that|these|those|there|he|she|his|her)\b",
     re.IGNORECASE,
 )
+_LEANS = re.compile(
+    r"\b(it|its|they|them|their|this|that|these|those|there|he|she|his|her|him|same|such)\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(18|19|20)\d{2}\b")
+# "What about pilot zones?", "and the United States?": the follow-up is only a phrase.
+_ELLIPSIS = re.compile(
+    r"^\s*(?:and|or|but|so|then|also)?\s*(?:(?:what|how)\s+about|and)\s+(?P<phrase>.+?)[\s?.!]*$",
+    re.IGNORECASE,
+)
 # A follow-up that asks its own question ("What is the main thing standing in their way?")
 # rather than an ellipsis ("What about imports?", "And in 2015?").
 _OWN_QUESTION = re.compile(
@@ -25,17 +54,88 @@ _ASKING = re.compile(
     r"(?:did|does|do|is|are|was|were|has|have|had|will|can|could|would)\s+",
     re.IGNORECASE,
 )
+# What a question asks for, which a follow-up on a new topic keeps: "How many", "When".
+_ASKS_FOR = re.compile(
+    r"^\s*(how (?:many|much|long|often|far|big|large|old)|when|where|(?:what|which) year|"
+    r"what (?:share|percentage|proportion|fraction|number|amount|value|volume) of)\b",
+    re.IGNORECASE,
+)
+_PREPOSITION = re.compile(
+    r"^(?:in|for|at|on|by|during|from|of|to|with|among|between)\s+", re.IGNORECASE
+)
+_WORD = re.compile(r"[\w’'.&-]+")
 
 
 def needs_context(question: str) -> bool:
     return bool(_FOLLOW_UP.search(question)) or len(key_terms(question)) <= 1
 
 
-def condense(question: str, history: Sequence[Turn]) -> str:
+def topical(history: Sequence[Turn]) -> list[Turn]:
+    """The turns a follow-up may lean on: user questions for the sources and their answers,
+    without small talk, help or summary requests (and the replies to them); a greeting in
+    front of a question is dropped ("Hi, what is X?" -> "what is X?")."""
+    kept: list[Turn] = []
+    skipping = False
+    for turn in history:
+        if turn.role == "user":
+            recognised = recognise(turn.content)
+            skipping = recognised.intent != "question"
+            if not skipping:
+                kept.append(Turn(role="user", content=recognised.text))
+        elif not skipping:
+            kept.append(turn)
+    return kept
+
+
+def _phrases(question: str) -> list[tuple[int, int]]:
+    """Spans of one to four words of ``question`` that begin and end with a content word."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(question.rstrip("?. "))]
+    content = [bool(key_terms(question[a:b])) and not _YEAR.fullmatch(question[a:b])
+               for a, b in words]
+    return [
+        (words[i][0], words[j][1])
+        for i in range(len(words)) if content[i]
+        for j in range(i, min(i + 4, len(words))) if content[j]
+    ]
+
+
+def _swap(phrase: str, previous: str, embeddings: Embeddings) -> str | None:
+    """The previous question with its phrase most like ``phrase`` swapped for it, if any is
+    alike enough (``SWAP_SIMILARITY``)."""
+    spans = _phrases(previous)
+    if not spans:
+        return None
+    vectors = as_array(embeddings, [phrase, *(previous[a:b] for a, b in spans)])
+    similarity = vectors[1:] @ vectors[0]
+    best = int(np.argmax(similarity))
+    if similarity[best] < SWAP_SIMILARITY:
+        return None
+    start, end = spans[best]
+    return previous[:start] + phrase + previous[end:]
+
+
+def _is_topic(phrase: str) -> bool:
+    """A phrase that names something (not a pronoun, a question of its own or a year)."""
+    return bool(key_terms(phrase)) and not (
+        _LEANS.search(phrase) or _OWN_QUESTION.match(phrase) or years_in(phrase)
+    )
+
+
+def _on_new_topic(phrase: str, previous: str) -> str:
+    """A follow-up about a topic of its own keeps only what the previous question asked for."""
+    asks = _ASKS_FOR.match(previous)
+    return f"{asks.group(1)} {phrase}?" if asks else f"What about {phrase}?"
+
+
+def condense(
+    question: str, history: Sequence[Turn], embeddings: Embeddings | None = None
+) -> str:
     """Carry the previous user question into a follow-up that leans on it.
 
     A follow-up naming a year replaces the previous question's years ("And in 2015?" after a
-    question about 2023 asks the same about 2015); otherwise the two are read together.
+    question about 2023 asks the same about 2015). With ``embeddings``, a follow-up that is only
+    a phrase either swaps it into the previous question or, when nothing there is like it, asks
+    about it alone. Otherwise the two are read together.
     """
     previous = next((t.content for t in reversed(history) if t.role == "user"), None)
     if not previous or not needs_context(question):
@@ -47,6 +147,11 @@ def condense(question: str, history: Sequence[Turn]) -> str:
             if len(years_in(previous)) == 1
             else f"{previous} {question}"
         )
+    ellipsis = _ELLIPSIS.match(question)
+    phrase = ellipsis.group("phrase") if ellipsis else ""
+    if embeddings is not None and _is_topic(phrase):
+        swapped = _swap(_PREPOSITION.sub("", phrase), previous, embeddings)
+        return swapped or _on_new_topic(phrase, previous)
     if _OWN_QUESTION.search(question) and len(key_terms(question)) >= 2:
         topic = _ASKING.sub("", previous, count=1).strip().rstrip("?").strip()
         return f"{question.strip()} ({topic})"

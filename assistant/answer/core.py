@@ -1,4 +1,6 @@
-"""``ask``: condense -> retrieve -> answer -> verify -> Answer. Every interface calls this."""
+"""``ask``: recognise -> condense -> retrieve -> answer -> verify -> Answer. Every interface
+calls this. Small talk, help, the document list and summaries are replied to before retrieval
+(``assistant.answer.conversation``)."""
 
 import re
 import time
@@ -8,9 +10,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import __version__
-from assistant.answer import extractive, llm
-from assistant.answer.condense import condense
+from assistant.answer import conversation, extractive, llm
+from assistant.answer.condense import condense, topical
 from assistant.answer.draft import Draft
+from assistant.answer.intents import recognise
 from assistant.answer.support import support_for
 from assistant.checks.verify import verify
 from assistant.config import Settings
@@ -18,7 +21,7 @@ from assistant.errors import InvalidQuestionError, ModelUnavailableError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.shared import environment_settings, shared_knowledge_base
 from assistant.search.retrieve import Retrieval, search
-from assistant.types import Answer, Stamp, Turn
+from assistant.types import Answer, Stamp, Turn, Verification
 
 EXTRACTIVE_VERSION = "extractive/1"
 # Control and bidi-override characters, and lone surrogates (undecodable bytes of a command
@@ -105,16 +108,21 @@ def ask_stream(
     cleaned = clean_question(question, settings.max_question_chars)
     turns = _turns(history, settings.max_question_chars)
     kb = knowledge or shared_knowledge_base(settings)
-    kb.require_documents()
     model = chat_model if chat_model is not None else _configured_model(settings)
-    standalone, model, notice = _standalone(model, cleaned, turns)
-    timings["condense"] = _ms(started)
-    mark = time.perf_counter()
-    retrieval = search(kb, standalone, k or settings.top_k, sources)
-    timings["retrieve"] = _ms(mark)
+    recognised = recognise(cleaned)
+    steps = conversation.reply(kb, model, recognised)
+    standalone = cleaned
+    if steps is None:
+        kb.require_documents()
+        standalone, model, notice = _standalone(kb, model, recognised.text, topical(turns))
+        timings["condense"] = _ms(started)
+        mark = time.perf_counter()
+        retrieval = search(kb, standalone, k or settings.top_k, sources)
+        timings["retrieve"] = _ms(mark)
+        steps = _answer(kb, settings, model, standalone, retrieval, notice)
     mark = time.perf_counter()
     draft: Draft | None = None
-    for event in _answer(kb, settings, model, standalone, retrieval, notice):
+    for event in steps:
         if isinstance(event, Draft):
             draft = event
         else:
@@ -132,14 +140,16 @@ def _configured_model(settings: Settings) -> Any:
     return build_chat_model(settings)
 
 
-def _standalone(model: Any, question: str, turns: list[Turn]) -> tuple[str, Any, str]:
+def _standalone(
+    kb: KnowledgeBase, model: Any, question: str, turns: list[Turn]
+) -> tuple[str, Any, str]:
     """The question to retrieve for, the model still to use, and a notice if it failed."""
     if model is None or not turns:
-        return condense(question, turns), model, ""
+        return condense(question, turns, kb.embeddings), model, ""
     try:
         return llm.condense(model, question, turns), model, ""
     except ModelUnavailableError as exc:
-        return condense(question, turns), None, _unavailable(exc)
+        return condense(question, turns, kb.embeddings), None, _unavailable(exc)
 
 
 def _unavailable(exc: ModelUnavailableError) -> str:
@@ -171,7 +181,10 @@ def _finish(
     timings: dict[str, float], started: float,
 ) -> Answer:
     mark = time.perf_counter()
-    verification = verify(draft.text, draft.citations, draft.abstained)
+    verification = (
+        verify(draft.text, draft.citations, draft.abstained) if draft.text
+        else Verification(status="no_claims")
+    )
     verification.removed_citations = draft.removed_citations
     verification.repaired = draft.repaired
     timings["verify"] = _ms(mark)
@@ -184,10 +197,13 @@ def _finish(
         package_version=__version__,
     )
     return Answer(
-        question=question, standalone_question=standalone, answer=draft.text,
+        question=question, standalone_question=standalone, answer=draft.shown or draft.text,
         abstained=draft.abstained, mode=draft.mode, citations=draft.citations,
-        verification=verification, support=support_for(draft.abstained, verification),
-        stamp=stamp, notice=draft.notice, timings_ms=timings,
+        verification=verification, stamp=stamp, notice=draft.notice, timings_ms=timings,
+        support=(
+            support_for(draft.abstained, verification) if draft.text else conversation.NO_CLAIMS
+        ),
+        intent=draft.intent,
     )
 
 

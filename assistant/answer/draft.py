@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from assistant.types import Citation, Hit
+from assistant.types import Citation, Hit, Intent
 
 REFUSAL = "The sources do not answer this question."
 
@@ -17,6 +17,10 @@ class Draft:
     repaired: bool = False
     removed_citations: list[int] = field(default_factory=list)
     prompt_version: str = ""
+    # What the reader sees when lines that state nothing from the sources (a heading, the
+    # documents' titles) frame the checked ``text``; only ``text`` is verified.
+    shown: str = ""
+    intent: Intent = "question"
 
 
 def citation(n: int, hit: Hit, spans: list[tuple[int, int]]) -> Citation:

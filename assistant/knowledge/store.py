@@ -247,6 +247,19 @@ class ChromaStore:
         }
 
     @_guard
+    def document_chunks(self, record: DocumentRecord) -> list[dict[str, Any]]:
+        """Every chunk of the visible version of one document (id, text, metadata), in order."""
+        where = {"$and": [{"source": record.source}, {"doc_hash": record.content_hash}]}
+        rows = self.chunks.get(where=where, include=["documents", "metadatas"])
+        chunks = [
+            {"id": chunk_id, "text": text, "metadata": metadata}
+            for chunk_id, text, metadata in zip(
+                rows["ids"], rows["documents"] or [], rows["metadatas"] or [], strict=True
+            )
+        ]
+        return sorted(chunks, key=lambda row: int(row["metadata"]["chunk_index"]))
+
+    @_guard
     def sentence_vectors(self, counts: dict[str, int]) -> dict[tuple[str, int], np.ndarray]:
         """Embeddings of every sentence of the given chunks (chunk id → how many sentences),
         keyed by (chunk id, start). Fetched by id: a metadata filter scans the collection."""
