@@ -137,7 +137,7 @@ def condense(
     a phrase either swaps it into the previous question or, when nothing there is like it, asks
     about it alone. Otherwise the two are read together.
     """
-    previous = next((t.content for t in reversed(history) if t.role == "user"), None)
+    previous = next((t.content for t in reversed(topical(history)) if t.role == "user"), None)
     if not previous or not needs_context(question):
         return question
     if years_in(question) and years_in(previous) and len(key_terms(question)) <= 1:

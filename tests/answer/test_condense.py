@@ -1,5 +1,8 @@
-from assistant.answer.condense import condense
+from assistant.answer.condense import condense, topical
+from assistant.answer.core import ask
+from assistant.knowledge.base import KnowledgeBase
 from assistant.types import Turn
+from tests.fakes import FakeOpenAIServer
 
 PREVIOUS = [
     Turn(role="user", content="What share of GDP was the digital economy in 2023?"),
@@ -33,3 +36,76 @@ def test_a_follow_up_asking_its_own_question_keeps_it_and_borrows_only_the_topic
     assert question.startswith("What is the main thing standing in the way")
     assert "China apply to join the CPTPP and DEPA" in question
     assert "When" not in question
+
+
+# Follow-ups that name a topic, and small talk in the history ------------------------------------
+
+MOU = "How many countries had signed e-commerce MoUs with China by July 2024?"
+
+
+def test_a_phrase_like_one_of_the_previous_question_takes_its_place(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    embeddings = bundled_kb.embeddings
+    exports = [Turn(role="user", content="Where does China rank in exports of services?")]
+    assert condense("What about imports?", exports, embeddings) == (
+        "Where does China rank in imports of services?"
+    )
+    china = [Turn(role="user", content="How much did China export in 2023?")]
+    assert condense("and the United States?", china, embeddings) == (
+        "How much did the United States export in 2023?"
+    )
+    assert condense("And in India?", china, embeddings) == "How much did India export in 2023?"
+
+
+def test_a_phrase_on_a_new_topic_keeps_only_what_was_asked_for(bundled_kb: KnowledgeBase) -> None:
+    history = [Turn(role="user", content=MOU), Turn(role="assistant", content="33 [1]")]
+    assert condense("what about pilot zones?", history, bundled_kb.embeddings) == (
+        "How many pilot zones?"
+    )
+    what = [Turn(role="user", content="What is the Digital Silk Road?")]
+    assert condense("What about the harbour fees?", what, bundled_kb.embeddings) == (
+        "What about the harbour fees?"
+    )
+
+
+def test_a_new_topic_is_answered_about_that_topic(bundled_kb: KnowledgeBase) -> None:
+    history = [{"role": "user", "content": MOU}, {"role": "assistant", "content": "33 [1]"}]
+    answer = ask("what about pilot zones?", history=history, knowledge=bundled_kb)
+    assert "165 cross-border e-commerce pilot zones" in answer.answer
+    assert "33 countries" not in answer.answer
+
+
+def test_small_talk_turns_are_left_out_of_the_history() -> None:
+    history = [
+        Turn(role="user", content="hi"), Turn(role="assistant", content="Hello!"),
+        Turn(role="user", content="Thanks, what is the tariff on steel?"),
+        Turn(role="assistant", content="25 percent [1]."),
+        Turn(role="user", content="thanks"), Turn(role="assistant", content="You're welcome!"),
+        Turn(role="user", content="summarize the article"), Turn(role="assistant", content="…"),
+    ]
+    assert [t.content for t in topical(history)] == [
+        "what is the tariff on steel?", "25 percent [1]."
+    ]
+    assert condense("And in 2015?", history) == "what is the tariff on steel? And in 2015?"
+
+
+def test_with_a_model_the_condensed_question_is_the_models_and_small_talk_is_not_shown(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    standalone = "How many cross-border e-commerce pilot zones has China set up?"
+    history = [
+        {"role": "user", "content": MOU}, {"role": "assistant", "content": "33 [1]"},
+        {"role": "user", "content": "thanks!"}, {"role": "assistant", "content": "Welcome!"},
+    ]
+    with FakeOpenAIServer(standalone, "There are 165 pilot zones [1].") as server:
+        settings = bundled_kb.settings.model_copy(
+            update={"openai_base_url": server.url, "chat_model": "fake-llm", "llm_max_retries": 0}
+        )
+        answer = ask("what about pilot zones?", history=history, knowledge=bundled_kb,
+                     settings=settings)
+    condensing, answering = server.chat_requests
+    conversation = condensing["messages"][-1]["content"]
+    assert MOU in conversation and "thanks" not in conversation and "Welcome" not in conversation
+    assert answer.standalone_question == standalone
+    assert "165" in answer.answer and "pilot zones" in answering["messages"][-1]["content"]
