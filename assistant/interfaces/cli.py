@@ -151,8 +151,9 @@ def print_answer(answer: Any, out: Console, streamed: bool) -> None:
     for c in answer.citations:
         out.print(Text(f"[{c.n}]", "bold"), literal(f"{c.source} · {c.section}"))
         out.print(literal(f"    “{c.quote}”"))
-    summary = " · ".join([*support_summary(answer), answer.mode])
-    out.print(Text(summary, SUPPORT_STYLES.get(answer.support.level, "")))
+    if answer.support.level != "no_claims":  # small talk: the reply alone
+        summary = " · ".join([*support_summary(answer), answer.mode])
+        out.print(Text(summary, SUPPORT_STYLES.get(answer.support.level, "")))
 
 
 @app.command()

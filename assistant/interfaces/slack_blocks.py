@@ -167,10 +167,14 @@ def _feedback_buttons(answer_id: str) -> Block:
 
 
 def answer_message(answer: Answer, answer_id: str) -> Message:
-    """The answer with its ``[n]`` markers, one block per source, its support and buttons.
+    """The answer with its ``[n]`` markers, one block per source, its support and buttons; a
+    reply to small talk or about the assistant is the text alone.
 
     Document and model text go in rich-text elements, so none of it formats the message;
     only URLs a cited passage holds are links."""
+    if answer.support.level == "no_claims":
+        reply = _rich(*_inline(_clip(answer.answer, _TEXT_LIMIT)))
+        return {"text": fallback_text(answer), "blocks": [reply]}
     lead = [_emoji("grey_question"), _text(" ")] if answer.support.level == "declined" else []
     passages = [c.quote for c in answer.citations]
     blocks = [_rich(*lead, *_inline(_clip(answer.answer, _TEXT_LIMIT), passages))]

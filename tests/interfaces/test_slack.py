@@ -419,3 +419,38 @@ def test_a_click_is_handled_while_every_answering_thread_is_busy(
         replies.release.set()
     running.stop()
     assert all("42.8" in bot_messages(running, CHANNEL, e["ts"])[0]["text"] for e in busy)
+
+
+def test_small_talk_gets_a_short_reply_and_is_not_borrowed_by_a_follow_up(
+    running: RunningBot,
+) -> None:
+    first = mention(running, QUESTION)
+    send_event(running, first)
+    answered(running, first["ts"])
+    thanks = mention(running, "thanks!", thread_ts=first["ts"])
+    send_event(running, thanks)
+    running.api.wait_for(lambda: any(
+        "welcome" in m["text"] for m in bot_messages(running, CHANNEL, first["ts"])
+    ))
+    follow_up = mention(running, "And in 2015?", thread_ts=first["ts"])
+    send_event(running, follow_up)
+    replies = answered(running, first["ts"], count=2)
+    running.stop()
+
+    [welcome] = [m for m in bot_messages(running, CHANNEL, first["ts"]) if "welcome" in m["text"]]
+    assert "[1]" not in welcome["text"] and "Verified" not in block_text(welcome)
+    assert not any(b["type"] == "actions" for b in welcome["blocks"])
+    latest = max(replies, key=lambda m: float(m["ts"]))
+    assert "27 percent" in latest["text"]
+
+
+def test_a_summary_request_gets_cited_central_sentences(running: RunningBot) -> None:
+    event = mention(running, "summarize the article")
+    send_event(running, event)
+    [reply] = answered(running, event["ts"])
+    running.stop()
+    assert reply["text"].startswith("Summary of “China’s Digital Economy and Digital Trade”")
+    blocks = block_text(reply)
+    assert "*[3]* " in blocks and "Verified" in blocks
+    sources = [b for b in reply["blocks"] if b["type"] == "context" and "*[" in json.dumps(b)]
+    assert 3 <= len(sources) <= 6
