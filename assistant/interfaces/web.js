@@ -19,3 +19,23 @@ document.addEventListener("click", (event) => {
   };
   reveal();
 });
+
+// Gradio labels each chat message for screen readers with its raw content, which is HTML here;
+// the label is replaced by the message's text as shown.
+const plainLabels = () => {
+  document.querySelectorAll("#chat [aria-label*=\"'s message: \"]").forEach((message) => {
+    const label = message.getAttribute("aria-label");
+    if (!label.includes("<")) return;
+    const who = label.slice(0, label.indexOf("'s message: ") + 12);
+    const text = message.innerText.replace(/\s+/g, " ").trim().slice(0, 2000);
+    message.setAttribute("aria-label", who + text);
+  });
+};
+let labelling = false;
+new MutationObserver(() => {
+  if (labelling) return;
+  labelling = true;
+  requestAnimationFrame(() => { plainLabels(); labelling = false; });
+}).observe(document.documentElement, {
+  subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-label"],
+});

@@ -6,6 +6,7 @@ The only module that imports gradio, and only inside functions: the import must 
 
 import html
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -27,6 +28,9 @@ AskStream = Callable[..., Iterator[str | Answer]]
 Chat = list[dict[str, Any]]
 Answers = dict[int, Answer]
 Progress = Callable[[str, int, int], None]
+# The conversation kept in the browser (localStorage, encrypted): the last answers, as JSON.
+STORAGE_KEY = "cited-assistant-conversation"
+KEPT_ANSWERS = 50
 
 
 def _gradio() -> Any:
@@ -94,6 +98,28 @@ class ChatPage:
             yield chat, gr.skip(), answers, question
             raise _error(str(exc)) from None
 
+    def remember(self, answers: Answers) -> list[dict[str, Any]]:
+        """The conversation as the browser keeps it: the last answers, oldest first."""
+        kept = [answers[turn] for turn in sorted(answers)][-KEPT_ANSWERS:]
+        return [answer.model_dump(mode="json") for answer in kept]
+
+    def restore(self, stored: Any) -> tuple[Chat, Answers, str]:
+        """(chat, answers, sources panel) rebuilt from what the browser kept; anything it
+        cannot read (another version's answers, a foreign value) starts a fresh chat."""
+        answers: Answers = {}
+        try:
+            for number, data in enumerate(stored or [], start=0):
+                answers[2 * number + 1] = Answer.model_validate(data)
+        except (ValueError, TypeError):
+            answers = {}
+        chat: Chat = []
+        for turn, answer in answers.items():
+            chat.append({"role": "user", "content": web_render.user_html(answer.question)})
+            chat.append(_assistant(web_render.answer_html(answer, turn)))
+        last = max(answers, default=None)
+        panel = web_render.sources_html(answers[last], last) if last else web_render.EMPTY_SOURCES
+        return chat, answers, panel
+
     def ask_api(self, question: str) -> dict[str, Any]:
         """Answer a question from the knowledge base; returns the Answer as JSON."""
         answer: Answer | None = None
@@ -149,7 +175,8 @@ class ChatPage:
         return "extractive"
 
     def examples(self) -> list[str]:
-        return [q for source in self.kb.manifest() for q in web_render.EXAMPLES.get(source, [])]
+        bundled = [q for source in self.kb.manifest() for q in web_render.EXAMPLES.get(source, [])]
+        return [*bundled, *web_render.GENERAL_EXAMPLES]
 
     def upload(self, files: list[str] | None, progress: Progress) -> tuple[Any, ...]:
         """Save uploads into the knowledge dir and ingest them at once."""
@@ -189,6 +216,22 @@ def _history(answers: Answers) -> list[dict[str, str]]:
     return turns
 
 
+def browser_secret(settings: Settings) -> str:
+    """The key the browser's copy of the conversation is encrypted with, kept in the data dir
+    so a conversation survives a restart of the page; a fresh one if it cannot be kept."""
+    path = settings.data_dir / "web-conversation.key"
+    try:
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(24)
+        path.write_text(key, encoding="utf-8")
+        path.chmod(0o600)
+        return key
+    except OSError:
+        return secrets.token_urlsafe(24)
+
+
 def _asset(name: str) -> str:
     return resources.files("assistant.interfaces").joinpath(name).read_text(encoding="utf-8")
 
@@ -204,6 +247,9 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
     with gr.Blocks(title="Cited assistant", fill_width=True) as app:
         header = gr.HTML(page.header(), js_on_load=None, elem_id="page-header")
         answers = gr.State({})
+        stored = gr.BrowserState(
+            [], storage_key=STORAGE_KEY, secret=browser_secret(page.kb.settings)
+        )
         with gr.Tabs():
             chatbot, question, comment, sources = _chat_tab(gr, page)
             documents, upload, remove, remove_button = _knowledge_tab(gr, page)
@@ -222,17 +268,24 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
             return page.upload(files, lambda item, done, total: bar((done, total), desc=item))
 
         chat = ([question, chatbot, answers], [chatbot, sources, answers, question])
-        question.submit(page.respond, *chat, **private, **answering)
+        question.submit(page.respond, *chat, **private, **answering).then(
+            page.remember, answers, stored, **private
+        )
         chatbot.example_select(on_example, None, question, **private).then(
             page.respond, *chat, **private, **answering
-        )
+        ).then(page.remember, answers, stored, **private)
         chatbot.select(on_select, answers, sources, **private)
         chatbot.like(on_like, [answers, comment], comment, **private)
-        chatbot.clear(lambda: ({}, web_render.EMPTY_SOURCES), None, [answers, sources], **private)
+        chatbot.clear(
+            lambda: ({}, web_render.EMPTY_SOURCES, []), None, [answers, sources, stored], **private
+        )
         knowledge = [documents, remove, header]
-        upload.upload(on_upload, upload, [*knowledge, upload], **private, concurrency_id="ingest")
+        upload.upload(
+            on_upload, upload, [*knowledge, upload], **private, concurrency_id="ingest"
+        ).failure(lambda: None, None, upload, **private)
         remove_button.click(page.delete, remove, knowledge, **private, concurrency_id="ingest")
         app.load(page.knowledge_view, None, knowledge, **private)
+        app.load(page.restore, stored, [chatbot, answers, sources], **private)
         gr.api(page.ask_api, api_name="ask", **answering)
     app.queue(default_concurrency_limit=limit, max_size=256)
     return app
@@ -240,7 +293,7 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
 
 def _chat_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
     with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False, elem_id="chat-row"):
-        with gr.Column(scale=3, min_width=420):
+        with gr.Column(scale=3, min_width=320):
             chatbot = gr.Chatbot(
                 elem_id="chat", show_label=False, height=620, render_markdown=False,
                 feedback_options=("Like", "Dislike"), buttons=["copy"],
@@ -255,7 +308,7 @@ def _chat_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
                 elem_id="feedback-comment", show_label=False, max_lines=3,
                 placeholder="Optional comment on an answer, sent when you rate it with a thumb",
             )
-        with gr.Column(scale=2, min_width=340):
+        with gr.Column(scale=2, min_width=300):
             sources = gr.HTML(web_render.EMPTY_SOURCES, js_on_load=None, elem_id="sources")
     return chatbot, question, comment, sources
 

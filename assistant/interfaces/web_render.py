@@ -1,4 +1,4 @@
-"""HTML for the chat page: answers with linked markers, verified claims, source cards.
+"""HTML for the chat page: answers with linked markers and their support, source cards.
 
 Every piece of document and user text goes through ``escape``; nothing here imports gradio.
 """
@@ -14,12 +14,6 @@ _SPACED_MARKER = re.compile(r"\s?\[\d+\]")  # what verification strips from a se
 _UNSHOWN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Braces and dollars too: gr.HTML fills its value into a template.
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;"})
-_STATUS_LABELS = {
-    "verified": "Verified",
-    "partially_verified": "Partly verified",
-    "unverified": "Unverified",
-    "abstained": "Not answered",
-}
 # Example questions offered on an empty chat, for the documents that come with the project.
 EXAMPLES = {
     "china-digital-trade.md": [
@@ -29,6 +23,8 @@ EXAMPLES = {
         "What does China's digital trade framework aim for by 2029?",
     ]
 }
+# Offered for any documents.
+GENERAL_EXAMPLES = ["Summarize the documents", "What documents do you have?"]
 EMPTY_SOURCES = (
     '<div class="sources-panel sources-empty"><h3 class="panel-title">Sources</h3>'
     "<p>Ask a question: the passages behind the answer appear here, with the cited "
@@ -68,32 +64,60 @@ def streaming_html(text: str) -> str:
 
 
 def answer_html(answer: Answer, turn: int) -> str:
-    """The finished answer for the chat: linked markers, each claim with its check."""
-    if answer.abstained:
-        return _abstention_html(answer)
+    """The finished reply for the chat: small talk as text; an answer with linked markers, its
+    support label once, and the per-sentence checks and stamp behind "Details"."""
+    if answer.support.level == "no_claims":
+        return f'<div class="reply">{_paragraphs(escape(answer.answer))}</div>'
     cited = {c.n for c in answer.citations}
+    notice = _notice(answer, turn, cited)
+    if answer.abstained:
+        return (
+            '<div class="abstention" role="status"><div class="abstention-title">Not in the '
+            f"sources</div><p>{_linked(answer.answer, turn, cited)}</p>{notice}"
+            '<p class="abstention-hint">Try other words, or add a document that covers it in '
+            f"the Knowledge tab.</p>{_details(answer)}</div>"
+        )
     body = _claims_body(answer.answer, answer.verification.sentences, turn, cited)
-    notice = f'<p class="answer-notice">{escape(answer.notice)}</p>' if answer.notice else ""
     return f'<div class="answer">{body}{notice}{_answer_footer(answer)}</div>'
 
 
-def _abstention_html(answer: Answer) -> str:
-    notice = f'<p class="answer-notice">{escape(answer.notice)}</p>' if answer.notice else ""
-    return (
-        '<div class="abstention" role="status"><div class="abstention-title">Not in the sources'
-        f"</div><p>{escape(answer.answer)}</p>{notice}<p class=\"abstention-hint\">Try other "
-        "words, or add a document that covers it in the Knowledge tab.</p></div>"
-    )
+def _notice(answer: Answer, turn: int, cited: set[int]) -> str:
+    if not answer.notice:
+        return ""
+    return f'<p class="answer-notice">{_linked(answer.notice, turn, cited)}</p>'
 
 
 def _answer_footer(answer: Answer) -> str:
-    status = answer.verification.status
     count = len(answer.citations)
     sources = f"{count} source{'s' if count != 1 else ''}"
+    level = answer.support.level
     return (
-        f'<div class="answer-foot"><span class="mode-tag">{escape(mode_label(answer.mode))}</span>'
-        f'<span class="status-tag status-{escape(status)}">{_STATUS_LABELS.get(status, status)}'
-        f"</span><span>{sources}</span></div>"
+        f'<div class="answer-foot"><span class="support-tag support-{escape(level)}">'
+        f"{escape(answer.support.label)}</span>"
+        f'<span class="mode-tag">{escape(mode_label(answer.mode))}</span>'
+        f"<span>{sources}</span></div>{_details(answer)}"
+    )
+
+
+def _details(answer: Answer) -> str:
+    """What was checked, sentence by sentence, and what produced the answer; shown on demand."""
+    rows = [
+        f'<li class="check check-{"ok" if c.supported else "no"}">'
+        f'<span class="check-mark">{"Checked" if c.supported else "Unverified"}</span> '
+        f"{escape(c.sentence)}{'' if c.supported else f' — {escape(c.reason)}'}</li>"
+        for c in answer.verification.sentences
+    ]
+    reasons = [escape(r) for r in answer.support.reasons]
+    if answer.support.confidence is not None:
+        reasons.append(f"confidence {answer.support.confidence:.0%}")
+    numbers = answer.verification.unsupported_numbers
+    if numbers:
+        reasons.append("figures not in the sources: " + escape(", ".join(numbers)))
+    why = f'<p class="details-why">{" · ".join(reasons)}</p>' if reasons else ""
+    checks = f'<ul class="checks">{"".join(rows)}</ul>' if rows else ""
+    return (
+        '<details class="answer-details"><summary>Details</summary>'
+        f'{checks}{why}<p class="stamp">{_stamp_line(answer)}</p></details>'
     )
 
 
@@ -128,11 +152,14 @@ def _claim_spans(text: str, checks: list[SentenceCheck]) -> list[tuple[int, int,
 
 
 def _claim(sentence: str, check: SentenceCheck, turn: int, cited: set[int]) -> str:
-    state = "supported" if check.supported else "unverified"
-    why = "Checked against the cited passage" if check.supported else check.reason or "Not backed"
+    """A checked sentence; only one the check did not back is marked, with the reason."""
+    if check.supported:
+        return f'<span class="claim claim-supported">{_linked(sentence, turn, cited)}</span>'
+    why = check.reason or "Not backed by the cited passage"
     return (
-        f'<span class="claim claim-{state}">{_linked(sentence, turn, cited)}</span>'
-        f'<span class="claim-check claim-check-{state}" title="{escape(why)}">{state}</span>'
+        f'<span class="claim claim-unverified">{_linked(sentence, turn, cited)}</span>'
+        f'<span class="claim-check claim-check-unverified" title="{escape(why)}">unverified'
+        "</span>"
     )
 
 
@@ -154,40 +181,31 @@ def _paragraphs(escaped: str) -> str:
 
 
 def sources_html(answer: Answer | None, turn: int) -> str:
-    """The sources panel for one answer: a card per citation, then how it was produced."""
+    """The sources panel for one answer, titled with the question it belongs to."""
     if answer is None:
         return EMPTY_SOURCES
     cards = "".join(source_card(c, turn) for c in answer.citations)
-    if not cards:
+    if answer.support.level == "no_claims":
+        cards = '<p class="sources-none">This reply quotes nothing from the documents.</p>'
+    elif not cards:
         cards = '<p class="sources-none">No passage in the knowledge base answers this.</p>'
+    count = len(answer.citations)
+    counted = f"{count} passage{'s' if count != 1 else ''}" if count else ""
     return (
         f'<div class="sources-panel" data-turn="{turn}"><div class="panel-head">'
-        f'<h3 class="panel-title">Sources</h3>{_verification_summary(answer)}</div>'
-        f'{cards}<div class="panel-foot">{_stamp_line(answer)}</div></div>'
-    )
-
-
-def _verification_summary(answer: Answer) -> str:
-    checks = answer.verification.sentences
-    supported = sum(1 for c in checks if c.supported)
-    status = answer.verification.status
-    label = _STATUS_LABELS.get(status, status)
-    detail = f"{supported} of {len(checks)} claims supported" if checks else ""
-    numbers = answer.verification.unsupported_numbers
-    if numbers:
-        detail += f" · figures not in the sources: {', '.join(numbers)}"
-    return (
-        f'<div class="verification"><span class="status-tag status-{escape(status)}">{label}'
-        f'</span><span class="verification-detail">{escape(detail)}</span></div>'
+        f'<h3 class="panel-title">Sources</h3><p class="panel-question">for '
+        f"<q>{escape(_UNSHOWN.sub('', answer.question))}</q></p>"
+        f'<span class="panel-count">{counted}</span></div>{cards}</div>'
     )
 
 
 def _stamp_line(answer: Answer) -> str:
     total = answer.timings_ms.get("total")
     took = f" · {total:.0f} ms" if total is not None else ""
-    return (
-        f'<span class="mode-tag">{escape(mode_label(answer.mode))}</span>'
-        f'<span class="stamp">corpus {escape(answer.stamp.corpus_fingerprint)}{took}</span>'
+    stamp = answer.stamp
+    return escape(
+        f"corpus {stamp.corpus_fingerprint}{took} · {stamp.embedding_model} · "
+        f"{stamp.prompt_version} · v{stamp.package_version}"
     )
 
 

@@ -1,5 +1,6 @@
 """The page's handlers called directly: a stub ``ask_stream``, a real store, real files."""
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from assistant.answer.core import ask
 from assistant.errors import InvalidQuestionError, StoreUnavailableError
 from assistant.interfaces.web import ChatPage
 from assistant.interfaces.web_files import safe_file_name
+from assistant.interfaces.web_render import EMPTY_SOURCES
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
@@ -27,8 +29,10 @@ def page_with(kb: KnowledgeBase, ask_stream: StubAsk) -> ChatPage:
     return ChatPage.open(kb, ask_stream)
 
 
-def run(page: ChatPage, question: str) -> list[tuple[Any, ...]]:
-    return list(page.respond(question, [], {}))
+def run(
+    page: ChatPage, question: str, chat: list[Any] | None = None, answers: Any = None
+) -> list[tuple[Any, ...]]:
+    return list(page.respond(question, chat or [], answers or {}))
 
 
 def test_respond_streams_pieces_then_the_cited_answer(kb: KnowledgeBase) -> None:
@@ -82,7 +86,9 @@ def test_unverified_claims_and_model_mode_are_shown(kb: KnowledgeBase) -> None:
     *_, (chat, sources, _, _) = run(page, "What share?")
     assert 'class="claim claim-unverified"' in chat[1]["content"]
     assert 'title="figure 42.8 not in the cited passage">unverified<' in chat[1]["content"]
-    assert "Model · gpt-4o-mini" in chat[1]["content"] and "0 of 1 claims supported" in sources
+    assert "Model · gpt-4o-mini" in chat[1]["content"]
+    assert chat[1]["content"].count("Related passage only") == 1
+    assert "<q>What share?</q>" in sources
 
 
 def test_a_model_answer_streams_into_the_chat(kb: KnowledgeBase) -> None:
@@ -245,4 +251,17 @@ def test_delete_removes_the_file_and_its_passages(kb: KnowledgeBase, tmp_path: P
 
 def test_examples_come_from_the_bundled_article(kb: KnowledgeBase) -> None:
     examples = page_with(kb, StubAsk()).examples()
-    assert len(examples) >= 3 and all(q.endswith("?") for q in examples)
+    assert "What is the Digital Silk Road?" in examples
+    assert examples[-2:] == ["Summarize the documents", "What documents do you have?"]
+
+
+def test_the_conversation_is_kept_and_rebuilt_from_the_browser(kb: KnowledgeBase) -> None:
+    page = page_with(kb, StubAsk())
+    *_, (chat, sources, answers, _) = run(page, "First question?")
+    *_, (chat, sources, answers, _) = run(page, "Second question?", chat, answers)
+    stored = json.loads(json.dumps(page.remember(answers)))
+    restored_chat, restored, panel = page.restore(stored)
+    assert restored_chat == chat and sorted(restored) == sorted(answers) == [1, 3]
+    assert restored[3].question == "Second question?" and panel == sources
+    assert page.restore([{"not": "an answer"}]) == ([], {}, EMPTY_SOURCES)
+    assert page.restore(None) == ([], {}, EMPTY_SOURCES)
