@@ -263,9 +263,15 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
         def on_example(selected: gr.SelectData) -> str:
             return str(selected.value["text"])
 
-        # Gradio hands its progress tracker to a handler through this default value.
+        # Gradio hands its progress tracker to a handler through this default value. A rejected
+        # file is named in a notice and the upload box is emptied, ready for the next file (an
+        # error raised from the event would leave its outputs marked as failed).
         def on_upload(files: list[str] | None, bar: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
-            return page.upload(files, lambda item, done, total: bar((done, total), desc=item))
+            try:
+                return page.upload(files, lambda item, done, total: bar((done, total), desc=item))
+            except gr.Error as rejected:
+                gr.Warning(rejected.message)
+                return (*page.knowledge_view(), None)
 
         chat = ([question, chatbot, answers], [chatbot, sources, answers, question])
         question.submit(page.respond, *chat, **private, **answering).then(
@@ -282,7 +288,7 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
         knowledge = [documents, remove, header]
         upload.upload(
             on_upload, upload, [*knowledge, upload], **private, concurrency_id="ingest"
-        ).failure(lambda: None, None, upload, **private)
+        )
         remove_button.click(page.delete, remove, knowledge, **private, concurrency_id="ingest")
         app.load(page.knowledge_view, None, knowledge, **private)
         app.load(page.restore, stored, [chatbot, answers, sources], **private)

@@ -102,7 +102,7 @@ def _answer_footer(answer: Answer) -> str:
 def _details(answer: Answer) -> str:
     """What was checked, sentence by sentence, and what produced the answer; shown on demand."""
     rows = [
-        f'<li class="check check-{"ok" if c.supported else "no"}">'
+        f'<li class="sentence-check sentence-check-{"ok" if c.supported else "no"}">'
         f'<span class="check-mark">{"Checked" if c.supported else "Unverified"}</span> '
         f"{escape(c.sentence)}{'' if c.supported else f' — {escape(c.reason)}'}</li>"
         for c in answer.verification.sentences
@@ -114,7 +114,7 @@ def _details(answer: Answer) -> str:
     if numbers:
         reasons.append("figures not in the sources: " + escape(", ".join(numbers)))
     why = f'<p class="details-why">{" · ".join(reasons)}</p>' if reasons else ""
-    checks = f'<ul class="checks">{"".join(rows)}</ul>' if rows else ""
+    checks = f'<ul class="sentence-checks">{"".join(rows)}</ul>' if rows else ""
     return (
         '<details class="answer-details"><summary>Details</summary>'
         f'{checks}{why}<p class="stamp">{_stamp_line(answer)}</p></details>'

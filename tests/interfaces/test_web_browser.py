@@ -70,7 +70,8 @@ def test_ask_check_sources_upload_and_ask_again(
     quote = page.wait_for_selector("#sources #src-1-1 mark.quote")
     assert quote is not None
     assert "42.8 percent of GDP in 2023" in quote.inner_text()
-    assert "supported" in page.inner_text("#chat .answer .claim-check").lower()
+    assert page.inner_text("#chat .answer .support-tag") == "Answers the question"
+    assert page.locator("#chat .answer .claim-check").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-chat.png"))
     marker.click()
@@ -85,6 +86,16 @@ def test_ask_check_sources_upload_and_ask_again(
     document = tmp_path / "harbour-report.md"
     document.write_text(UPLOAD, encoding="utf-8")
     page.get_by_role("tab", name="Knowledge").click()
+    empty = tmp_path / "empty.md"
+    empty.write_text("   ", encoding="utf-8")
+    page.set_input_files("#upload input[type=file]", str(empty))
+    page.get_by_text("empty.md was not added: the file is empty").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('#upload').innerText.includes('empty.md')", timeout=10_000
+    )
+    assert "china-digital-trade.md" in page.inner_text("#documents")
+    assert page.locator("#documents .error, #upload .error, #remove .error").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "web-upload-rejected.png"))
     page.set_input_files("#upload input[type=file]", str(document))
     page.wait_for_selector("#documents :text('harbour-report.md')", timeout=60_000)
     page.get_by_text("Added harbour-report.md").wait_for()
