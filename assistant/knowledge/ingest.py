@@ -67,12 +67,12 @@ def _anchor(roots: list[Path], knowledge_dir: Path) -> Path:
 
 
 def _source_name(path: Path, anchor: Path, knowledge_dir: Path) -> str:
-    """A document's id: its path relative to the knowledge dir, else to ``anchor``."""
+    """A document's id: its path relative to the knowledge dir, else to ``anchor``. A symbolic
+    link is named by itself, never by its target."""
     for base in (knowledge_dir, anchor):
-        try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
+        for found, folder in ((path.absolute(), base.absolute()), (path.resolve(), base.resolve())):
+            if os.path.normpath(found).startswith(os.path.normpath(folder) + os.sep):
+                return Path(os.path.relpath(found, folder)).as_posix()
     return path.name
 
 
