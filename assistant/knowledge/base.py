@@ -19,7 +19,7 @@ from assistant.knowledge.records import DocumentRecord, corpus_fingerprint
 from assistant.knowledge.store import ChromaStore
 
 # How often a process looks for changes made by others: one read of the store's version.
-FRESHNESS_SECONDS = 0.5
+FRESHNESS_SECONDS = 0.25
 log = logging.getLogger(__name__)
 
 

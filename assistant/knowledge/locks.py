@@ -102,7 +102,8 @@ class DataDirLocks:
         return f"Another process (pid {owner.get('pid')}, {owner.get('command')}, since {started})"
 
     def _write_owner(self) -> None:
-        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else "python"
+        # "assistant ingest", "assistant chat", "-m pytest": enough to recognise the process.
+        command = " ".join(Path(a).name if os.sep in a else a for a in sys.orig_argv[1:3])
         owner = {"pid": os.getpid(), "command": command, "started": time.time()}
         self._owner.write_text(json.dumps(owner), encoding="utf-8")
 

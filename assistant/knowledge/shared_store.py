@@ -250,7 +250,7 @@ class SharedCollections:
                 return True
             if self._read_version() == self.connection.version:
                 return False
-            log.warning(
+            log.info(
                 "A store call failed while another process changed the store (%s: %s); "
                 "reopening and retrying.", type(exc).__name__, str(exc)[:200],
             )
