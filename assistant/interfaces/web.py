@@ -31,6 +31,10 @@ STORAGE_KEY = "cited-assistant-conversation"
 KEPT_ANSWERS = 50
 # Gradio's cache of uploads: every hour, files older than an hour go (handled ones at once).
 UPLOAD_CACHE_CLEANING = (3600, 3600)
+# Sessions whose state Gradio keeps (browser tabs and API calls; each REST call is a new one),
+# least recently used dropped first. Each holds a copy of the page's component settings, about
+# 76 KB here: at Gradio's default of 10,000 that is 760 MB a process can grow to.
+SESSIONS_KEPT = 500
 
 
 def _gradio() -> Any:
@@ -312,6 +316,7 @@ def launch(
             show_error=False, footer_links=["api"], max_file_size=settings.max_file_bytes,
             theme=theme, css=_asset("web.css"), head=f"<script>{_asset('web.js')}</script>",
             app_kwargs={"middleware": [Middleware(web_files.SameOriginWrites)]},
+            state_session_capacity=SESSIONS_KEPT,
         )
     except OSError:
         raise ConfigurationError(

@@ -1,0 +1,223 @@
+"""The chat page as a process of its own, under load: its memory over many ``/ask`` calls, and
+question latency while uploads are indexed.
+
+    python -m benchmarks.concurrency                        # 10,000 calls: results/concurrency.json
+    python -m benchmarks.concurrency --calls 1000 --out /tmp/concurrency.json
+
+- Memory: one client asks the page's ``/ask`` API ``calls`` times (the eval fixture questions in
+  turn), each call in a session of its own as REST calls are; the page's RSS is sampled 20
+  times. Flat after warm-up: the growth from the sample at 10 % of the calls to the largest one
+  after it, in KB per call.
+- Latency: 16 clients ask at once with nothing else running (idle), then while the page indexes
+  3 uploads at once (synthetic documents of 60 passages each, as the Knowledge tab's handler
+  does it), then idle again. The p95 of questions asked during the uploads over the p95 of both
+  idle windows: the target is at most 2.
+"""
+
+import argparse
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from benchmarks.latency import questions
+from benchmarks.measure import (
+    KNOWLEDGE,
+    RESULTS,
+    WORK,
+    fresh_dir,
+    load_average,
+    machine,
+    percentiles,
+    rss_mb,
+    write_json,
+)
+from benchmarks.server import free_port
+
+CLIENTS = 16
+UPLOADS = 3
+UPLOAD_CHUNKS = 60
+IDLE_S = 30.0
+WARM_UP_S = 10.0
+LATENCY_TARGET = 2.0
+
+
+def serve(knowledge: Path, data: Path, port: int) -> None:
+    """The page process: serve the page, then index ``upload`` requests read from stdin the way
+    the Knowledge tab does (one thread per file, all at once) and answer ``uploaded SECONDS``."""
+    from assistant.config import Settings
+    from assistant.interfaces.web import ChatPage, build_app, launch
+    from assistant.knowledge.base import KnowledgeBase
+    from assistant.knowledge.ingest import sync
+
+    kb = KnowledgeBase(Settings(knowledge_dir=knowledge, data_dir=data))
+    sync(kb)
+    page = ChatPage.open(kb)
+    launch(build_app(page), kb.settings, "127.0.0.1", port, block=False)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, *paths = line.split()
+        if command != "upload":
+            break
+        started = time.perf_counter()
+        threads = [
+            threading.Thread(target=page.knowledge.upload, args=([path], lambda *_: None))
+            for path in paths
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(f"uploaded {time.perf_counter() - started:.2f}", flush=True)
+
+
+@contextmanager
+def page_process(work: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    knowledge = fresh_dir(work / "knowledge")
+    shutil.copy2(KNOWLEDGE / "china-digital-trade.md", knowledge)
+    port = free_port()
+    command = [sys.executable, "-m", "benchmarks.concurrency", "--serve", str(knowledge),
+               str(work / "data"), str(port)]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        yield process, f"http://127.0.0.1:{port}/"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _client(url: str) -> Any:
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def memory(url: str, pid: int, calls: int) -> dict[str, Any]:
+    """Every call in a session of its own, as each call of the REST API (``/call/ask``) is."""
+    client, asked = _client(url), questions()
+    every = max(1, calls // 20)
+    curve = [{"calls": 0, "rss_mb": rss_mb(pid)}]
+    for n in range(1, calls + 1):
+        client.session_hash = uuid.uuid4().hex[:11]
+        client.predict(asked[n % len(asked)], api_name="/ask")
+        if n % every == 0:
+            curve.append({"calls": n, "rss_mb": rss_mb(pid)})
+    warm = next(p for p in curve if p["calls"] >= calls // 10)
+    peak = max(p["rss_mb"] for p in curve if p["calls"] >= warm["calls"])
+    growth_kb = (peak - warm["rss_mb"]) * 1024 / max(1, calls - warm["calls"])
+    return {"calls": calls, "warm_up_calls": warm["calls"], "curve": curve,
+            "after_warm_up_mb": warm["rss_mb"], "peak_after_warm_up_mb": peak,
+            "end_mb": curve[-1]["rss_mb"], "growth_kb_per_call": round(growth_kb, 3)}
+
+
+def flood(url: str, until: threading.Event) -> list[tuple[float, float]]:
+    """CLIENTS clients asking until ``until`` is set; (start, end) of every answered question."""
+    asked, timings = questions(), list[tuple[float, float]]()
+
+    def ask(number: int) -> None:
+        client = _client(url)
+        n = number
+        while not until.is_set():
+            started = time.monotonic()
+            client.predict(asked[n % len(asked)], api_name="/ask")
+            timings.append((started, time.monotonic()))
+            n += CLIENTS
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return timings
+
+
+def _idle(url: str, seconds: float = IDLE_S) -> list[tuple[float, float]]:
+    stop = threading.Event()
+    threading.Timer(seconds, stop.set).start()
+    return flood(url, stop)
+
+
+def _uploads(work: Path) -> list[str]:
+    from benchmarks.synthetic import document, vocabulary
+
+    folder, rng, vocab = fresh_dir(work / "uploads"), random.Random(11), vocabulary()
+    paths = []
+    for number in range(UPLOADS):
+        path = folder / f"upload-{number}.md"
+        path.write_text(document(rng, vocab, number, UPLOAD_CHUNKS), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def during_uploads(url: str, stdin: IO[str], stdout: IO[str], paths: list[str]) -> dict[str, Any]:
+    stop, window = threading.Event(), {}
+    result: list[list[tuple[float, float]]] = []
+    flooding = threading.Thread(target=lambda: result.append(flood(url, stop)))
+    flooding.start()
+    time.sleep(2)  # every client is asking before the uploads begin
+    window["start"] = time.monotonic()
+    stdin.write("upload " + " ".join(paths) + "\n")
+    stdin.flush()
+    line = stdout.readline()
+    while not line.startswith("uploaded "):  # the page also prints its notices
+        line = stdout.readline()
+    indexed = float(line.split()[1])
+    window["end"] = time.monotonic()
+    stop.set()
+    flooding.join()
+    inside = [(s, e) for s, e in result[0] if s >= window["start"] and e <= window["end"]]
+    return {"timings": inside, "indexing_s": indexed}
+
+
+def latency(url: str, process: subprocess.Popen[str], work: Path) -> dict[str, Any]:
+    assert process.stdin is not None and process.stdout is not None
+    _idle(url, WARM_UP_S)  # each client's first questions: connections, caches
+    idle = _idle(url)
+    busy = during_uploads(url, process.stdin, process.stdout, _uploads(work))
+    idle += _idle(url)
+    idle_ms = [(e - s) * 1000 for s, e in idle]
+    busy_ms = [(e - s) * 1000 for s, e in busy["timings"]]
+    idle_stats, busy_stats = percentiles(idle_ms), percentiles(busy_ms)
+    ratio = busy_stats["p95_ms"] / idle_stats["p95_ms"]
+    return {"clients": CLIENTS, "uploads": UPLOADS, "upload_chunks": UPLOAD_CHUNKS,
+            "idle": idle_stats, "during_uploads": busy_stats, "indexing_s": busy["indexing_s"],
+            "p95_ratio": round(ratio, 2), "target": LATENCY_TARGET,
+            "met": ratio <= LATENCY_TARGET}
+
+
+def run(calls: int, out: Path, work: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {"machine": machine()}
+    with page_process(fresh_dir(work / "latency")) as (process, url):
+        result["latency"] = latency(url, process, work)
+    with page_process(fresh_dir(work / "memory")) as (process, url):
+        result["memory"] = memory(url, process.pid, calls)
+    result["load_average_end"] = load_average()
+    write_json(out, result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.concurrency", description=__doc__)
+    parser.add_argument("--calls", type=int, default=10_000, help="/ask calls for the memory")
+    parser.add_argument("--out", type=Path, default=RESULTS / "concurrency.json")
+    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(Path(args.serve[0]), Path(args.serve[1]), int(args.serve[2]))
+        return
+    result = run(args.calls, args.out, WORK / "concurrency")
+    print({k: v for k, v in result["latency"].items() if k != "timings"})
+    print({k: v for k, v in result["memory"].items() if k != "curve"})
+
+
+if __name__ == "__main__":
+    main()
