@@ -4,10 +4,10 @@ question latency while uploads are indexed.
     python -m benchmarks.concurrency                        # 10,000 calls: results/concurrency.json
     python -m benchmarks.concurrency --calls 1000 --out /tmp/concurrency.json
 
-- Memory: one client asks the page's ``/ask`` API ``calls`` times (the eval fixture questions in
-  turn), each call in a session of its own as REST calls are; the page's RSS is sampled 20
-  times. Flat after warm-up: the growth from the sample at 10 % of the calls to the largest one
-  after it, in KB per call.
+- Memory: one client asks the page's REST API (``/call/ask``) ``calls`` times (the eval fixture
+  questions in turn), each call a session of its own; the page's RSS is sampled 20 times. Flat
+  after warm-up: the growth from the sample at 10 % of the calls to the largest one after it,
+  in KB per call.
 - Latency: 16 clients ask at once with nothing else running (idle), then while the page indexes
   3 uploads at once (synthetic documents of 60 passages each, as the Knowledge tab's handler
   does it), then idle again. The p95 of questions asked during the uploads over the p95 of both
@@ -15,17 +15,19 @@ question latency while uploads are indexed.
 """
 
 import argparse
+import json
 import random
 import shutil
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+import httpx
 
 from benchmarks.latency import questions
 from benchmarks.measure import (
@@ -47,6 +49,7 @@ UPLOAD_CHUNKS = 60
 IDLE_S = 30.0
 WARM_UP_S = 10.0
 LATENCY_TARGET = 2.0
+TIMEOUT_S = 300.0
 
 
 def serve(knowledge: Path, data: Path, port: int) -> None:
@@ -95,20 +98,30 @@ def page_process(work: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
         process.wait()
 
 
-def _client(url: str) -> Any:
-    from gradio_client import Client
-
-    return Client(url, verbose=False)
+def ask(http: httpx.Client, url: str, question: str) -> dict[str, Any]:
+    """One question through the page's REST API (``POST /call/ask``, then its event stream):
+    each call is a session of its own, as for any script that calls the API."""
+    posted = http.post(f"{url}gradio_api/call/ask", json={"data": [question]})
+    posted.raise_for_status()
+    event = None
+    with http.stream("GET", f"{url}gradio_api/call/ask/{posted.json()['event_id']}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.partition(":")[2].strip()
+            elif line.startswith("data:") and event == "complete":
+                answer: dict[str, Any] = json.loads(line[5:])[0]
+                return answer
+            elif line.startswith("data:") and event == "error":
+                raise RuntimeError(f"the page answered with an error: {line[5:].strip()}")
+    raise RuntimeError("the page closed the stream without an answer")
 
 
 def memory(url: str, pid: int, calls: int) -> dict[str, Any]:
-    """Every call in a session of its own, as each call of the REST API (``/call/ask``) is."""
-    client, asked = _client(url), questions()
+    http, asked = httpx.Client(timeout=TIMEOUT_S), questions()
     every = max(1, calls // 20)
     curve = [{"calls": 0, "rss_mb": rss_mb(pid)}]
     for n in range(1, calls + 1):
-        client.session_hash = uuid.uuid4().hex[:11]
-        client.predict(asked[n % len(asked)], api_name="/ask")
+        ask(http, url, asked[n % len(asked)])
         if n % every == 0:
             curve.append({"calls": n, "rss_mb": rss_mb(pid)})
     warm = next(p for p in curve if p["calls"] >= calls // 10)
@@ -123,16 +136,15 @@ def flood(url: str, until: threading.Event) -> list[tuple[float, float]]:
     """CLIENTS clients asking until ``until`` is set; (start, end) of every answered question."""
     asked, timings = questions(), list[tuple[float, float]]()
 
-    def ask(number: int) -> None:
-        client = _client(url)
-        n = number
+    def client(number: int) -> None:
+        http, n = httpx.Client(timeout=TIMEOUT_S), number
         while not until.is_set():
             started = time.monotonic()
-            client.predict(asked[n % len(asked)], api_name="/ask")
+            ask(http, url, asked[n % len(asked)])
             timings.append((started, time.monotonic()))
             n += CLIENTS
 
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(CLIENTS)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:
