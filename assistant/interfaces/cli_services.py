@@ -39,10 +39,8 @@ def slack_command(
     from assistant.interfaces import slack
     from assistant.interfaces.slack_guards import credentials
 
-    settings = load_settings()
-    credentials(settings)
-    err.print(knowledge_dir_notice(settings), highlight=False, markup=False)
-    kb = ready_knowledge_base() if settings.knowledge_dir.is_dir() else open_knowledge_base()
+    credentials(load_settings())
+    kb = ready_knowledge_base()
     try:
         slack.run(
             kb.settings, kb, host=host, port=port, announce=lambda line: err.print(literal(line))
@@ -100,7 +98,7 @@ def chat(
     from assistant.interfaces import web
 
     settings = load_settings()
-    err.print(knowledge_dir_notice(settings), highlight=False, markup=False)
+    err.print(literal(knowledge_dir_notice(settings)), soft_wrap=True)
     has_folder = settings.knowledge_dir.is_dir()
     kb = ready_knowledge_base(follow_files=True) if has_folder else open_knowledge_base()
     err.print(f"Opening the page on http://{host}:{port} (Ctrl+C stops it).", highlight=False)
@@ -125,11 +123,11 @@ def restore(kb: Any, name: str) -> None:
     with progress_bar("Restoring") as progress:
         report = restore_document(kb, name, progress)
     for skipped in report.skipped:
-        err.print(f"skipped: {skipped.path}: {skipped.reason}", highlight=False, markup=False)
+        err.print(literal(f"skipped: {skipped.path}: {skipped.reason}"))
     if report.skipped:
         raise typer.Exit(1)
     chunks = sum(r.chunk_count for s, r in kb.manifest().items() if s == name)
-    err.print(f"Restored {name}: {chunks} passages.", highlight=False, markup=False)
+    err.print(literal(f"Restored {name}: {chunks} passages."))
 
 
 def show_trash(kb: Any, as_json: bool) -> None:
@@ -145,11 +143,8 @@ def show_trash(kb: Any, as_json: bool) -> None:
         ])
         return
     for entry in entries:
-        Console(highlight=False).print(entry.label, markup=False)
-    err.print(
-        f"{len(entries)} removed; `assistant sources --restore NAME` brings one back.",
-        highlight=False, markup=False,
-    )
+        Console().print(literal(entry.label), soft_wrap=True)
+    err.print(literal(f"{len(entries)} removed; `assistant sources --restore NAME` restores one."))
 
 
 FIXTURE_HEADER = """\

@@ -92,8 +92,7 @@ class KnowledgeTab:
                 added.append(web_files.add_upload(self.kb, Path(upload), name, progress))
             except AssistantError as exc:
                 failed.append(str(exc))
-            if not pending or pending[-1][0] != upload:
-                web_files.discard_cached(Path(upload))
+            web_files.discard_cached(Path(upload))  # handled; a pending one is kept above
         return self._after(added, failed, pending)
 
     def resolve(self, pending: Pending, choice: str, progress: Progress) -> tuple[Any, ...]:
