@@ -38,6 +38,7 @@ from benchmarks.measure import (
     load_average,
     machine,
     percentiles,
+    read_json,
     rss_mb,
     write_json,
 )
@@ -206,13 +207,16 @@ def latency(url: str, process: subprocess.Popen[str], work: Path) -> dict[str, A
             "met": ratio <= LATENCY_TARGET}
 
 
-def run(calls: int, out: Path, work: Path) -> dict[str, Any]:
-    result: dict[str, Any] = {"machine": machine()}
-    with page_process(fresh_dir(work / "latency")) as (process, url):
-        result["latency"] = latency(url, process, work)
-    with page_process(fresh_dir(work / "memory")) as (process, url):
-        result["memory"] = memory(url, process.pid, calls)
-    result["load_average_end"] = load_average()
+def run(calls: int, out: Path, work: Path, parts: list[str]) -> dict[str, Any]:
+    """Measure ``parts`` ("latency", "memory"); a part not measured keeps its earlier result."""
+    result: dict[str, Any] = read_json(out) if out.exists() else {}
+    result["machine"] = machine()
+    if "latency" in parts:
+        with page_process(fresh_dir(work / "latency")) as (process, url):
+            result["latency"] = {**latency(url, process, work), "load_average": load_average()}
+    if "memory" in parts:
+        with page_process(fresh_dir(work / "memory")) as (process, url):
+            result["memory"] = {**memory(url, process.pid, calls), "load_average": load_average()}
     write_json(out, result)
     return result
 
@@ -221,14 +225,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.concurrency", description=__doc__)
     parser.add_argument("--calls", type=int, default=10_000, help="/ask calls for the memory")
     parser.add_argument("--out", type=Path, default=RESULTS / "concurrency.json")
+    parser.add_argument("--only", default="latency,memory", help="latency, memory or both")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         serve(Path(args.serve[0]), Path(args.serve[1]), int(args.serve[2]))
         return
-    result = run(args.calls, args.out, WORK / "concurrency")
-    print({k: v for k, v in result["latency"].items() if k != "timings"})
-    print({k: v for k, v in result["memory"].items() if k != "curve"})
+    result = run(args.calls, args.out, WORK / "concurrency", args.only.split(","))
+    print(result.get("latency"))
+    print({k: v for k, v in result.get("memory", {}).items() if k != "curve"})
 
 
 if __name__ == "__main__":
