@@ -221,6 +221,37 @@ def run(calls: int, out: Path, work: Path, parts: list[str]) -> dict[str, Any]:
     return result
 
 
+def concurrency_lines(result: dict[str, Any]) -> list[str]:
+    """RESULTS.md's section: question latency during uploads, memory over many calls."""
+    lines = ["## The page under load: latency during uploads, memory over many calls", ""]
+    if "latency" in result:
+        lat = result["latency"]
+        idle, busy = lat["idle"], lat["during_uploads"]
+        lines += [
+            "| questions asked by 16 clients | n | p50 ms | p95 ms |",
+            "| --- | ---: | ---: | ---: |",
+            f"| idle | {idle['n']} | {idle['p50_ms']:,.0f} | {idle['p95_ms']:,.0f} |",
+            f"| during {lat['uploads']} uploads of {lat['upload_chunks']} passages "
+            f"({lat['indexing_s']:.0f} s) | {busy['n']} | {busy['p50_ms']:,.0f} | "
+            f"{busy['p95_ms']:,.0f} |",
+            "",
+            f"p95 during uploads over idle: {lat['p95_ratio']:.2f}× (target ≤ "
+            f"{lat['target']:g}×: {'met' if lat['met'] else '**not met**'}); load average "
+            f"{lat['load_average'][0]:.1f}.",
+            "",
+        ]
+    if "memory" in result:
+        mem = result["memory"]
+        lines += [
+            f"RSS of the page over {mem['calls']:,} `/ask` calls (each a new session): "
+            f"{mem['curve'][0]['rss_mb']:.0f} MB before, {mem['after_warm_up_mb']:.0f} MB after "
+            f"{mem['warm_up_calls']:,} calls, {mem['peak_after_warm_up_mb']:.0f} MB at most "
+            f"after that: {mem['growth_kb_per_call']:.2f} KB per call.",
+            "",
+        ]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.concurrency", description=__doc__)
     parser.add_argument("--calls", type=int, default=10_000, help="/ask calls for the memory")
