@@ -35,14 +35,11 @@ UPLOAD_CACHE_CLEANING = (3600, 3600)
 # least recently used dropped first. Each holds a copy of the page's component settings, about
 # 76 KB here: at Gradio's default of 10,000 that is 760 MB a process can grow to.
 SESSIONS_KEPT = 500
-EVENTS_KEPT = 1000
 
 
 def _gradio() -> Any:
-    """Gradio, imported with its analytics off (it otherwise calls home at launch), and keeping
-    the timings of its last 1,000 events rather than 10,000 (about 1 KB each)."""
+    """Gradio, imported with its analytics off (it otherwise calls home at launch)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", str(EVENTS_KEPT))
     import gradio
 
     return gradio
