@@ -36,9 +36,15 @@ class Settings(BaseSettings):
         env_prefix="ASSISTANT_", extra="ignore", populate_by_name=True
     )
 
-    knowledge_dir: Path = Field(Path("knowledge"), description="Folder of source documents.")
+    knowledge_dir: Path = Field(
+        Path("knowledge"),
+        description="Folder of source documents, relative to the current directory unless "
+        "absolute; the chat page saves uploads here and shows where it is.",
+    )
     data_dir: Path = Field(
-        Path(".assistant"), description="Where the embedded store, indexes and feedback live."
+        Path(".assistant"),
+        description="Where the embedded store, indexes, feedback and removed documents (trash) "
+        "live.",
     )
     collection: str = Field(
         "knowledge", min_length=3, description="Chroma collection name prefix (3+ characters)."
@@ -47,6 +53,11 @@ class Settings(BaseSettings):
         None, description="Chroma server host; when set, the server is used instead of data_dir."
     )
     chroma_port: int = Field(8000, description="Chroma server port.")
+    ingest_wait_seconds: float = Field(
+        300.0, ge=0,
+        description="How long an ingest, upload or removal waits for another process's ingest "
+        "into the same data dir to finish before giving up.",
+    )
     embedding_model: str = Field(
         "local",
         description="`local` for the bundled MiniLM ONNX model (English), `multilingual` for "

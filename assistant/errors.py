@@ -39,6 +39,10 @@ class StoreUnavailableError(AssistantError):
     """The vector store (embedded or server) cannot be reached or written."""
 
 
+class StoreBusyError(StoreUnavailableError):
+    """Another process held the store's writer lock for longer than the wait allowed."""
+
+
 class EmptyStoreError(AssistantError):
     """Nothing has been ingested yet."""
 

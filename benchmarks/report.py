@@ -200,6 +200,11 @@ def write_report(out: Path) -> Path:
     if scale and scale["rows"]:
         scale_plots(scale["rows"], out)
         lines += scale_lines(scale)
+    concurrency = _load(out, "concurrency")
+    if concurrency:
+        from benchmarks.concurrency import concurrency_lines
+
+        lines += concurrency_lines(concurrency)
     path = out / "RESULTS.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

@@ -108,6 +108,12 @@ def main(argv: list[str] | None = None) -> None:
     if "scale" in parts:
         default = QUICK_SIZES if args.quick else FULL_SIZES
         run_scale(out, sizes or list(default), args.stores.split(","), args)
+    if "concurrency" in parts:
+        from benchmarks.concurrency import run
+
+        print("concurrency: the page's latency during uploads and memory over many calls")
+        calls = 1_000 if args.quick else 10_000
+        run(calls, out / "concurrency.json", WORK / "concurrency", ["latency", "memory"])
     from benchmarks.report import write_report
 
     markdown = write_report(out)

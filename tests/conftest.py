@@ -41,12 +41,18 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORT_DISABLE_TELEMETRY", "1")
 
 
+def copy_bundled(target: Path) -> Path:
+    """A folder holding a copy of the bundled article, and nothing a developer added beside it
+    in knowledge/."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ARTICLE, target / ARTICLE.name)
+    return target
+
+
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
     """A writable copy of the bundled knowledge."""
-    target = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, target)
-    return target
+    return copy_bundled(tmp_path / "knowledge")
 
 
 @pytest.fixture
@@ -64,7 +70,8 @@ def fast_kb(settings: Settings) -> KnowledgeBase:
 def bundled_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     """The bundled article ingested once with the real ONNX model; tests must not change it."""
     data = tmp_path_factory.mktemp("bundled-data")
-    kb = KnowledgeBase(Settings(knowledge_dir=KNOWLEDGE, data_dir=data))
+    knowledge = copy_bundled(tmp_path_factory.mktemp("bundled-knowledge"))
+    kb = KnowledgeBase(Settings(knowledge_dir=knowledge, data_dir=data))
     report = sync(kb)
     assert report.documents == 1 and not report.skipped
     yield kb

@@ -63,6 +63,11 @@ def ingest(
                                  ("warning", notes.warnings)):
                 for item in items:
                     err.print(literal(f"{label:>10}: {notes.path}: {item}"))
+        for name in report.excluded:
+            err.print(literal(
+                f"  excluded: {name} (removed from the index; "
+                f"`assistant sources --restore {name}` brings it back)"
+            ))
         err.print(
             f"{'corpus':>10}: {report.documents} documents, {report.chunks} chunks, "
             f"fingerprint {report.fingerprint}"
@@ -73,9 +78,28 @@ def ingest(
 
 @app.command()
 @user_errors
-def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List the documents in the knowledge base."""
+def sources(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    restore: Annotated[
+        str | None,
+        typer.Option(
+            "--restore", metavar="NAME",
+            help="Bring back a removed document (from the trash, or left out of the index) "
+            "and index it again.",
+        ),
+    ] = None,
+    trash: Annotated[
+        bool, typer.Option("--trash", help="List the removed documents instead.")
+    ] = False,
+) -> None:
+    """List the documents in the knowledge base, or those removed from it."""
     kb = open_knowledge_base()
+    if restore is not None:
+        cli_services.restore(kb, restore)
+        return
+    if trash:
+        cli_services.show_trash(kb, as_json)
+        return
     manifest = kb.manifest()
     rows = [
         {"source": r.source, "title": r.title, "chunks": r.chunk_count, "hash": r.content_hash[:12]}
@@ -85,6 +109,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         "documents": rows,
         "fingerprint": kb.fingerprint(manifest),
         "location": kb.store.location,
+        "knowledge_dir": str(kb.settings.knowledge_dir.absolute()),
     }
     if as_json:
         print_json(summary)
@@ -97,7 +122,10 @@ def sources(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             literal(row["source"]), literal(row["title"]), str(row["chunks"]), row["hash"]
         )
     Console().print(table)
-    err.print(literal(f"fingerprint {summary['fingerprint']} · {summary['location']}"))
+    err.print(literal(
+        f"fingerprint {summary['fingerprint']} · {summary['location']} · documents from "
+        f"{summary['knowledge_dir']}"
+    ))
 
 
 @app.command()

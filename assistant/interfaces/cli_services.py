@@ -12,6 +12,9 @@ from assistant.interfaces.cli_common import (
     err,
     literal,
     load_settings,
+    open_knowledge_base,
+    print_json,
+    progress_bar,
     ready_knowledge_base,
     user_errors,
 )
@@ -94,9 +97,54 @@ def chat(
     """Serve the chat page: cited answers, their sources, feedback, and the knowledge tab."""
     from assistant.interfaces import web
 
-    kb = ready_knowledge_base(follow_files=True)
+    settings = load_settings()
+    err.print(literal(knowledge_dir_notice(settings)), soft_wrap=True)
+    has_folder = settings.knowledge_dir.is_dir()
+    kb = ready_knowledge_base(follow_files=True) if has_folder else open_knowledge_base()
     err.print(f"Opening the page on http://{host}:{port} (Ctrl+C stops it).", highlight=False)
     web.serve(kb, host, port)
+
+
+def knowledge_dir_notice(settings: Any) -> str:
+    """Where the documents are read from (and uploads saved), said at start-up."""
+    folder = settings.knowledge_dir.absolute()
+    if folder.is_dir():
+        return f"Documents: {folder} (ASSISTANT_KNOWLEDGE_DIR); uploads are saved there."
+    return (
+        f"No folder at {folder}: documents added on the page will create it. To use documents "
+        "kept elsewhere, set ASSISTANT_KNOWLEDGE_DIR=/path/to/folder."
+    )
+
+
+def restore(kb: Any, name: str) -> None:
+    """`assistant sources --restore NAME`: undo a removal and index the document again."""
+    from assistant.knowledge.documents import restore_document
+
+    with progress_bar("Restoring") as progress:
+        report = restore_document(kb, name, progress)
+    for skipped in report.skipped:
+        err.print(literal(f"skipped: {skipped.path}: {skipped.reason}"))
+    if report.skipped:
+        raise typer.Exit(1)
+    chunks = sum(r.chunk_count for s, r in kb.manifest().items() if s == name)
+    err.print(literal(f"Restored {name}: {chunks} passages."))
+
+
+def show_trash(kb: Any, as_json: bool) -> None:
+    """`assistant sources --trash`: what was removed, newest first."""
+    from assistant.knowledge.documents import trash
+
+    entries = trash(kb).entries()
+    if as_json:
+        print_json([
+            {"source": e.source, "how": e.how, "removed_at": e.removed_at,
+             "path": str(e.path) if e.path else None, "origin": e.origin}
+            for e in entries
+        ])
+        return
+    for entry in entries:
+        Console().print(literal(entry.label), soft_wrap=True)
+    err.print(literal(f"{len(entries)} removed; `assistant sources --restore NAME` restores one."))
 
 
 FIXTURE_HEADER = """\

@@ -8,17 +8,15 @@ import html
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, ConfigurationError, InvalidQuestionError
 from assistant.feedback import FeedbackStore, Rating
-from assistant.interfaces import web_files, web_render
+from assistant.interfaces import web_files, web_knowledge, web_render
 from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.loaders import SUPPORTED_SUFFIXES
 from assistant.types import Answer
 
 if TYPE_CHECKING:
@@ -31,6 +29,12 @@ Progress = Callable[[str, int, int], None]
 # The conversation kept in the browser (localStorage, encrypted): the last answers, as JSON.
 STORAGE_KEY = "cited-assistant-conversation"
 KEPT_ANSWERS = 50
+# Gradio's cache of uploads: every hour, files older than an hour go (handled ones at once).
+UPLOAD_CACHE_CLEANING = (3600, 3600)
+# Sessions whose state Gradio keeps (browser tabs and API calls; each REST call is a new one),
+# least recently used dropped first. Each holds a copy of the page's component settings, about
+# 76 KB here: at Gradio's default of 10,000 that is 760 MB a process can grow to.
+SESSIONS_KEPT = 500
 
 
 def _gradio() -> Any:
@@ -68,6 +72,11 @@ class ChatPage:
     kb: KnowledgeBase
     feedback: FeedbackStore
     ask_stream: AskStream
+    knowledge: web_knowledge.KnowledgeTab = field(init=False)
+
+    def __post_init__(self) -> None:
+        notices = web_knowledge.Notices(_error, _warn, _info)
+        self.knowledge = web_knowledge.KnowledgeTab(self.kb, self.header, notices)
 
     @classmethod
     def open(cls, kb: KnowledgeBase, ask_stream: AskStream | None = None) -> "ChatPage":
@@ -157,11 +166,7 @@ class ChatPage:
         return ""
 
     def knowledge_view(self) -> tuple[Any, ...]:
-        """(documents table, delete choices, header) as the knowledge base stands now."""
-        gr = _gradio()
-        manifest = self.kb.manifest()
-        rows = [[r.source, r.title, r.chunk_count] for _, r in sorted(manifest.items())]
-        return rows, gr.update(choices=sorted(manifest), value=None), self.header()
+        return self.knowledge.view()
 
     def header(self) -> str:
         manifest = self.kb.manifest()
@@ -179,28 +184,7 @@ class ChatPage:
         return [*bundled, *web_render.GENERAL_EXAMPLES]
 
     def upload(self, files: list[str] | None, progress: Progress) -> tuple[Any, ...]:
-        """Save uploads into the knowledge dir and ingest them at once."""
-        added: list[str] = []
-        try:
-            for upload in files or []:
-                added.append(web_files.add_upload(self.kb, Path(upload), progress))
-        except AssistantError as exc:
-            raise _error(str(exc)) from None
-        if added:
-            _info(f"Added {', '.join(added)}: ask about it now.")
-        return (*self.knowledge_view(), None)
-
-    def delete(self, source: str | None) -> tuple[Any, ...]:
-        """Remove a document's file from the knowledge dir and its rows from the store."""
-        if not source or source not in self.kb.manifest():
-            _warn("Choose a document to remove.")
-            return self.knowledge_view()
-        try:
-            web_files.remove_document(self.kb, source)
-        except AssistantError as exc:
-            raise _error(str(exc)) from None
-        _info(f"Removed {source}.")
-        return self.knowledge_view()
+        return self.knowledge.upload(files, progress)
 
 
 def _assistant(content: str) -> dict[str, str]:
@@ -244,15 +228,18 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
     limit = page.kb.settings.web_concurrency
     answering: dict[str, Any] = {"concurrency_limit": limit, "concurrency_id": "answers"}
     private: dict[str, Any] = {"api_visibility": "private"}
-    with gr.Blocks(title="Cited assistant", fill_width=True) as app:
+    with gr.Blocks(
+        title="Cited assistant", fill_width=True, delete_cache=UPLOAD_CACHE_CLEANING
+    ) as app:
         header = gr.HTML(page.header(), js_on_load=None, elem_id="page-header")
         answers = gr.State({})
         stored = gr.BrowserState(
             [], storage_key=STORAGE_KEY, secret=browser_secret(page.kb.settings)
         )
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             chatbot, question, comment, sources = _chat_tab(gr, page)
-            documents, upload, remove, remove_button = _knowledge_tab(gr, page)
+            with gr.Tab("Knowledge", id="knowledge"):
+                knowledge = web_knowledge.build(gr, page.knowledge)
 
         def on_select(state: Answers, selected: gr.SelectData) -> str:
             return page.sources_for(state, _first(selected.index))
@@ -262,16 +249,6 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
 
         def on_example(selected: gr.SelectData) -> str:
             return str(selected.value["text"])
-
-        # Gradio hands its progress tracker to a handler through this default value. A rejected
-        # file is named in a notice and the upload box is emptied, ready for the next file (an
-        # error raised from the event would leave its outputs marked as failed).
-        def on_upload(files: list[str] | None, bar: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
-            try:
-                return page.upload(files, lambda item, done, total: bar((done, total), desc=item))
-            except gr.Error as rejected:
-                gr.Warning(rejected.message)
-                return (*page.knowledge_view(), None)
 
         chat = ([question, chatbot, answers], [chatbot, sources, answers, question])
         question.submit(page.respond, *chat, **private, **answering).then(
@@ -285,12 +262,9 @@ def build_app(page: ChatPage) -> "gradio.Blocks":
         chatbot.clear(
             lambda: ({}, web_render.EMPTY_SOURCES, []), None, [answers, sources, stored], **private
         )
-        knowledge = [documents, remove, header]
-        upload.upload(
-            on_upload, upload, [*knowledge, upload], **private, concurrency_id="ingest"
-        )
-        remove_button.click(page.delete, remove, knowledge, **private, concurrency_id="ingest")
-        app.load(page.knowledge_view, None, knowledge, **private)
+        web_knowledge.wire(gr, page.knowledge, knowledge, header, tabs)
+        view = [knowledge["documents"], knowledge["remove"], knowledge["restored"], header]
+        app.load(page.knowledge.view, None, view, **private)
         app.load(page.restore, stored, [chatbot, answers, sources], **private)
         gr.api(page.ask_api, api_name="ask", **answering)
     app.queue(default_concurrency_limit=limit, max_size=256)
@@ -319,26 +293,6 @@ def _chat_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
     return chatbot, question, comment, sources
 
 
-def _knowledge_tab(gr: Any, page: ChatPage) -> tuple[Any, ...]:
-    intro = web_render.knowledge_intro(page.kb.settings.max_file_bytes)
-    with gr.Tab("Knowledge", id="knowledge"):
-        gr.HTML(intro, js_on_load=None)
-        with gr.Row(equal_height=False):
-            documents = gr.Dataframe(
-                headers=["Document", "Title", "Passages"], datatype=["str", "str", "number"],
-                interactive=False, elem_id="documents", show_label=False, scale=3, wrap=True,
-                column_widths=["34%", "52%", "14%"],
-            )
-            with gr.Column(scale=2):
-                upload = gr.File(
-                    label="Add documents", file_count="multiple", type="filepath",
-                    file_types=list(SUPPORTED_SUFFIXES), elem_id="upload",
-                )
-                remove = gr.Dropdown(label="Remove a document", choices=[], elem_id="remove")
-                remove_button = gr.Button("Remove", variant="stop", size="sm")
-    return documents, upload, remove, remove_button
-
-
 def _first(index: Any) -> int:
     """A message's position; gradio gives a pair for some components."""
     return int(index[0] if isinstance(index, list | tuple) else index)
@@ -349,6 +303,8 @@ def launch(
 ) -> str:
     """Serve the page on host:port; returns its URL (``block=False`` returns at once)."""
     gr = _gradio()
+    from starlette.middleware import Middleware
+
     theme = gr.themes.Soft(
         primary_hue="indigo", neutral_hue="slate",
         font=["Inter", "ui-sans-serif", "system-ui", "Segoe UI", "Helvetica", "sans-serif"],
@@ -359,6 +315,8 @@ def launch(
             server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block,
             show_error=False, footer_links=["api"], max_file_size=settings.max_file_bytes,
             theme=theme, css=_asset("web.css"), head=f"<script>{_asset('web.js')}</script>",
+            app_kwargs={"middleware": [Middleware(web_files.SameOriginWrites)]},
+            state_session_capacity=SESSIONS_KEPT,
         )
     except OSError:
         raise ConfigurationError(

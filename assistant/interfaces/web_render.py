@@ -6,7 +6,6 @@ Every piece of document and user text goes through ``escape``; nothing here impo
 import html
 import re
 
-from assistant.knowledge.loaders import SUPPORTED_SUFFIXES
 from assistant.types import Answer, Citation, SentenceCheck
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -249,12 +248,3 @@ def header_html(documents: int, chunks: int, mode: str) -> str:
         f'<span class="mode-tag">{escape(mode_label(mode))}</span></div></header>'
     )
 
-
-def knowledge_intro(max_bytes: int) -> str:
-    types = ", ".join(SUPPORTED_SUFFIXES)
-    return (
-        '<div class="knowledge-intro"><h3>Knowledge</h3><p>The documents answers are drawn '
-        "from. Added files are indexed at once and can be asked about right away.</p>"
-        f'<p class="muted">Allowed: {escape(types)} · up to {max_bytes / 1_000_000:g} MB '
-        "each.</p></div>"
-    )

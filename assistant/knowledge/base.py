@@ -1,7 +1,10 @@
 """A knowledge base: the store, the embedding model and the lexical index, kept in step."""
 
+import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -11,10 +14,13 @@ from assistant.errors import EmptyStoreError
 from assistant.knowledge.chunking import CHUNKER_VERSION, document_id
 from assistant.knowledge.embeddings import build_embeddings, embedding_model_id
 from assistant.knowledge.lexical import LexicalIndex
+from assistant.knowledge.locks import data_dir_locks
 from assistant.knowledge.records import DocumentRecord, corpus_fingerprint
 from assistant.knowledge.store import ChromaStore
 
-FRESHNESS_SECONDS = 1.0
+# How often a process looks for changes made by others: one read of the store's version.
+FRESHNESS_SECONDS = 0.25
+log = logging.getLogger(__name__)
 
 
 class KnowledgeBase:
@@ -33,7 +39,8 @@ class KnowledgeBase:
         self.store = store or ChromaStore(settings, self.embedding_model, rebuild)
         self.lexical = LexicalIndex(self._lexical_dir())
         self._manifest: dict[str, DocumentRecord] = {}
-        self._active_prefixes: frozenset[str] = frozenset()
+        self._active: dict[str, DocumentRecord] = {}  # chunk id prefix -> its document
+        self._version: str | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
 
@@ -62,28 +69,57 @@ class KnowledgeBase:
         return self._manifest
 
     def is_active_chunk(self, chunk_id: str) -> bool:
-        return chunk_id.rsplit(":", 1)[0] in self._active_prefixes
+        """Whether a chunk belongs to a document's current version, and that document's file
+        is still there: a deleted file is never cited, even before the next ingest."""
+        record = self._active.get(chunk_id.rsplit(":", 1)[0])
+        return record is not None and self.file_present(record)
+
+    def document_path(self, record: DocumentRecord) -> Path:
+        """Where a document's file lies: in the knowledge dir, or under the folder it was
+        ingested from."""
+        return Path(record.origin or self.settings.knowledge_dir) / record.source
+
+    def file_present(self, record: DocumentRecord) -> bool:
+        """False when the document's folder is here but its file is not. A folder that is
+        missing altogether (a process on another machine sharing a Chroma server) proves
+        nothing, so its documents count as present. Two ``stat`` calls, a few microseconds."""
+        folder = Path(record.origin or self.settings.knowledge_dir)
+        return self.document_path(record).exists() or not folder.is_dir()
 
     def refresh(self, force: bool = False) -> None:
-        """Follow changes made by other processes: at most one store check per second.
+        """Follow changes made by any process: at most one look at the store's version per
+        FRESHNESS_SECONDS, and a reload when it moved.
 
-        The check reads the manifest itself, not a fingerprint a writer stores at its end: a
-        writer killed mid-ingest leaves complete documents behind but never gets there."""
-        now = time.monotonic()
-        if not force and now - self._checked_at < FRESHNESS_SECONDS:
+        A thread that finds another one reloading answers from the last complete state rather
+        than wait (unless nothing is loaded yet, or ``force``); so does one that finds a
+        writer saving the store's files. The check reads the store, not a note a writer leaves
+        at its end: a writer killed mid-ingest has stamped the version before each write."""
+        if not force and time.monotonic() - self._checked_at < FRESHNESS_SECONDS:
             return
-        with self._lock:
+        if not self._lock.acquire(blocking=force or self._version is None):
+            return
+        try:
+            self._follow(force)
+        finally:
+            self._lock.release()
+
+    def _follow(self, force: bool) -> None:
+        version = self.store.version()
+        if force or version != self._version:
+            if not self.store.follow(blocking=force or self._version is None):
+                return  # a writer holds the store's files: keep what we have, look again soon
             manifest = self.store.manifest()
             fingerprint = self.fingerprint(manifest)
             if force or fingerprint != self.lexical.fingerprint or manifest != self._manifest:
                 self._reload(manifest, fingerprint)
-            self._checked_at = time.monotonic()
+            self._version = version
+        self._checked_at = time.monotonic()
 
     def _reload(self, manifest: dict[str, DocumentRecord], fingerprint: str) -> None:
         self._manifest = manifest
-        self._active_prefixes = frozenset(
-            f"{document_id(r.source)}:{r.content_hash[:12]}" for r in manifest.values()
-        )
+        self._active = {
+            f"{document_id(r.source)}:{r.content_hash[:12]}": r for r in manifest.values()
+        }
         if self.lexical.fingerprint != fingerprint and not (
             self.lexical.load() and self.lexical.fingerprint == fingerprint
         ):
@@ -92,8 +128,14 @@ class KnowledgeBase:
                 for row in self.store.active_chunks(manifest)
             )
             self.lexical.build(fingerprint, rows)
-        if self.store.stored_fingerprint() != fingerprint:
-            self.store.set_fingerprint(fingerprint)
+
+    @contextmanager
+    def writing(self, announce: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the data dir's writer lock: one ingest, upload or removal at a time, across
+        processes. A writer that has to wait says for whom (``announce``, else the log)."""
+        locks = data_dir_locks(self.settings.data_dir)
+        with locks.writer(self.settings.ingest_wait_seconds, announce or log.warning):
+            yield
 
     def require_documents(self) -> None:
         self.refresh()

@@ -17,6 +17,7 @@ from assistant.knowledge.chunking import Chunk, chunk_document, drop_footnote_ma
 from assistant.knowledge.embeddings import LOCAL_MODEL_ID, as_array
 from assistant.knowledge.loaders import SUPPORTED_SUFFIXES, Budget, LoadedDocument, load_bytes
 from assistant.knowledge.records import DocumentRecord, DocumentWrite, sentence_id
+from assistant.knowledge.trash import Trash
 from assistant.text import non_latin_share
 
 Progress = Callable[[str, int, int], None]
@@ -43,6 +44,7 @@ class IngestReport(BaseModel):
     removed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     skipped: list[Skipped] = Field(default_factory=list)
+    excluded: list[str] = Field(default_factory=list)  # removed from the index on purpose
     chunks_embedded: int = 0
     sentences_embedded: int = 0
     fingerprint: str = ""
@@ -65,12 +67,12 @@ def _anchor(roots: list[Path], knowledge_dir: Path) -> Path:
 
 
 def _source_name(path: Path, anchor: Path, knowledge_dir: Path) -> str:
-    """A document's id: its path relative to the knowledge dir, else to ``anchor``."""
+    """A document's id: its path relative to the knowledge dir, else to ``anchor``. A symbolic
+    link is named by itself, never by its target."""
     for base in (knowledge_dir, anchor):
-        try:
-            return path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
+        for found, folder in ((path.absolute(), base.absolute()), (path.resolve(), base.resolve())):
+            if os.path.normpath(found).startswith(os.path.normpath(folder) + os.sep):
+                return Path(os.path.relpath(found, folder)).as_posix()
     return path.name
 
 
@@ -215,8 +217,14 @@ def sync(
 
     Changed documents are embedded and written in batches of about WRITE_BATCH_SENTENCES
     sentences (every store write commits, whatever its size); each document still becomes
-    visible only once all its rows are written.
+    visible only once all its rows are written. One sync at a time writes to a data dir, in
+    any process: a second one waits for the first (see ``KnowledgeBase.writing``).
     """
+    with kb.writing():
+        return _sync(kb, paths, progress)
+
+
+def _sync(kb: KnowledgeBase, paths: list[Path] | None, progress: Progress | None) -> IngestReport:
     knowledge_dir = kb.settings.knowledge_dir
     roots = paths or [knowledge_dir]
     manifest = kb.store.manifest()
@@ -226,8 +234,12 @@ def sync(
     pending: list[Parsed] = []
     files = [(root, path) for root in roots for path in _checked_root(root, report)]
     anchor = _anchor(roots, knowledge_dir)
+    excluded = Trash(kb.settings.data_dir).excluded()
     for done, (root, path) in enumerate(files):
         source = _source_name(path, anchor, knowledge_dir)
+        if source in excluded:
+            report.excluded.append(source)
+            continue
         seen.add(source)
         if progress:
             progress(source, done, len(files))
@@ -247,6 +259,8 @@ def sync(
     report.fingerprint = kb.fingerprint(final)
     report.documents = len(final)
     report.chunks = sum(r.chunk_count for r in final.values())
+    if kb.store.stored_fingerprint() != report.fingerprint:
+        kb.store.set_fingerprint(report.fingerprint)
     return report
 
 
@@ -330,10 +344,12 @@ def knowledge_dir_changes(kb: KnowledgeBase) -> list[str]:
     """Documents of the knowledge dir that a sync would add, replace or remove."""
     root = kb.settings.knowledge_dir
     manifest = {s: r for s, r in kb.manifest().items() if not r.origin}
+    excluded = Trash(kb.settings.data_dir).excluded()
     files = {
-        _source_name(path, root, root): path
+        source: path
         for path in (discover(root) if root.is_dir() else [])
         if path.suffix.lower() in SUPPORTED_SUFFIXES
+        and (source := _source_name(path, root, root)) not in excluded
     }
     changed = [source for source in manifest if source not in files]
     for source, path in files.items():

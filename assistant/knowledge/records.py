@@ -3,6 +3,7 @@ corpus fingerprint."""
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,3 +48,25 @@ def corpus_fingerprint(manifest: dict[str, DocumentRecord], config: str) -> str:
     lines = sorted(f"{r.source}\t{r.content_hash}\t{r.chunker}" for r in manifest.values())
     payload = json.dumps({"config": config, "documents": lines})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def batches(total: int, size: int = 1000) -> Iterator[list[int]]:
+    """Positions 0..total-1 in lists of at most ``size``."""
+    for start in range(0, total, size):
+        yield list(range(start, min(total, start + size)))
+
+
+def normalise(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def mean_vectors(
+    sentences: list[dict[str, Any]], vectors: np.ndarray, chunk_ids: list[str]
+) -> np.ndarray:
+    """A chunk's vector is the normalised mean of its sentences' vectors."""
+    position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
+    sums = np.zeros((len(chunk_ids), vectors.shape[1]), dtype=np.float32)
+    for sentence, vector in zip(sentences, vectors, strict=True):
+        sums[position[sentence["metadata"]["chunk_id"]]] += vector
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return sums / np.clip(norms, 1e-12, None)

@@ -1,4 +1,5 @@
-"""The only module that imports chromadb: an embedded store in the data dir or a Chroma server.
+"""The only modules that import chromadb are this one and ``shared_store`` (the client, the
+collection handles and how several processes share them).
 
 Three collections per knowledge base: sentences (embedded by the model), chunks (the passages,
 embedded as the mean of their sentences) and documents (one record per document: the manifest).
@@ -7,98 +8,29 @@ sentences; readers ignore rows of any other version, so a crash mid-write leaves
 fully old or fully new.
 """
 
-from collections.abc import Callable, Iterator
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
-from assistant.config import Settings
-from assistant.errors import EmbeddingMismatchError, StoreUnavailableError
-from assistant.knowledge.records import DocumentRecord, DocumentWrite, SentenceMatch, sentence_id
+from assistant.knowledge.records import (
+    DocumentRecord,
+    DocumentWrite,
+    SentenceMatch,
+    batches,
+    mean_vectors,
+    normalise,
+    sentence_id,
+)
+from assistant.knowledge.shared_store import SharedCollections, describe_location
+from assistant.knowledge.shared_store import guard as _guard
 
-P = ParamSpec("P")
-R = TypeVar("R")
 PAGE = 2000
+__all__ = ["ChromaStore", "describe_location"]
 
 
-def _guard(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn any Chroma or connection failure into one clear, user-facing error."""
-
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except (EmbeddingMismatchError, StoreUnavailableError):
-            raise
-        except Exception as exc:
-            raise StoreUnavailableError(
-                f"The vector store is unavailable ({type(exc).__name__}: {str(exc)[:200]}). "
-                "Check ASSISTANT_DATA_DIR is writable, or that the Chroma server at "
-                "ASSISTANT_CHROMA_HOST/ASSISTANT_CHROMA_PORT is running."
-            ) from exc
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-def describe_location(settings: Settings) -> str:
-    if settings.chroma_host:
-        return f"chroma server {settings.chroma_host}:{settings.chroma_port}"
-    return f"embedded store in {settings.data_dir / 'chroma'}"
-
-
-def _client(settings: Settings) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
-    path = settings.data_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-class ChromaStore:
+class ChromaStore(SharedCollections):
     """Chunks, sentences and the document manifest of one knowledge base."""
-
-    @_guard
-    def __init__(self, settings: Settings, embedding_model: str, rebuild: bool = False) -> None:
-        self.location = describe_location(settings)
-        self.embedding_model = embedding_model
-        self._client = _client(settings)
-        self._names = {
-            kind: f"{settings.collection}_{kind}" for kind in ("sentences", "chunks", "documents")
-        }
-        if rebuild:
-            existing = {c.name for c in self._client.list_collections()}
-            for name in self._names.values():
-                if name in existing:
-                    self._client.delete_collection(name)
-        self._open()
-
-    def _open(self) -> None:
-        collections = {
-            kind: self._client.get_or_create_collection(
-                name,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": self.embedding_model},
-                embedding_function=None,
-            )
-            for kind, name in self._names.items()
-        }
-        built_with = (collections["documents"].metadata or {}).get("embedding_model")
-        if built_with and built_with != self.embedding_model:
-            raise EmbeddingMismatchError(
-                f"The store was built with the embedding model '{built_with}', but "
-                f"'{self.embedding_model}' is configured. Re-ingest with "
-                "`assistant ingest --rebuild` (or set ASSISTANT_EMBEDDING_MODEL back)."
-            )
-        self.sentences = collections["sentences"]
-        self.chunks = collections["chunks"]
-        self.documents = collections["documents"]
 
     @_guard
     def manifest(self) -> dict[str, DocumentRecord]:
@@ -117,13 +49,12 @@ class ChromaStore:
 
     @_guard
     def stored_fingerprint(self) -> str:
-        fresh = self._client.get_collection(self._names["documents"])
-        return str((fresh.metadata or {}).get("fingerprint", ""))
+        return str(self._metadata().get("fingerprint", ""))
 
     @_guard
     def set_fingerprint(self, fingerprint: str) -> None:
-        metadata = {"embedding_model": self.embedding_model, "fingerprint": fingerprint}
-        self.documents.modify(metadata=metadata)
+        with self._locks.files():
+            self._write_metadata(fingerprint=fingerprint)
 
     @_guard
     def write_documents(self, writes: list[DocumentWrite]) -> None:
@@ -135,14 +66,22 @@ class ChromaStore:
         sentences = [row for write in writes for row in write.sentences]
         chunks = [row for write in writes for row in write.chunks]
         sentence_vectors = np.concatenate([write.vectors for write in writes])
-        chunk_vectors = _mean_vectors(sentences, sentence_vectors, [c["id"] for c in chunks])
-        for batch in _batches(len(sentences)):
+        chunk_vectors = mean_vectors(sentences, sentence_vectors, [c["id"] for c in chunks])
+        with self._mutating():
+            self._upsert(writes, sentences, chunks, sentence_vectors, chunk_vectors)
+            self._delete_versions({w.record.source: w.record.content_hash for w in writes})
+
+    def _upsert(
+        self, writes: list[DocumentWrite], sentences: list[dict[str, Any]],
+        chunks: list[dict[str, Any]], sentence_vectors: np.ndarray, chunk_vectors: np.ndarray,
+    ) -> None:
+        for batch in batches(len(sentences)):
             self.sentences.upsert(
                 ids=[sentences[i]["id"] for i in batch],
                 embeddings=sentence_vectors[batch],
                 metadatas=[sentences[i]["metadata"] for i in batch],
             )
-        for batch in _batches(len(chunks)):
+        for batch in batches(len(chunks)):
             self.chunks.upsert(
                 ids=[chunks[i]["id"] for i in batch],
                 embeddings=chunk_vectors[batch],
@@ -153,18 +92,18 @@ class ChromaStore:
         self.documents.upsert(
             ids=[write.record.source for write in writes],
             embeddings=[
-                _normalise(chunk_vectors[end - len(write.chunks) : end].mean(axis=0))
+                normalise(chunk_vectors[end - len(write.chunks) : end].mean(axis=0))
                 for write, end in zip(writes, ends, strict=True)
             ],
             metadatas=[write.record.__dict__ for write in writes],
             documents=[write.record.title for write in writes],
         )
-        self._delete_versions({w.record.source: w.record.content_hash for w in writes})
 
     @_guard
     def remove_document(self, source: str) -> None:
-        self.documents.delete(ids=[source])
-        self._delete_versions({source: None})
+        with self._mutating():
+            self.documents.delete(ids=[source])
+            self._delete_versions({source: None})
 
     def _delete_versions(self, keep: dict[str, str | None]) -> None:
         """Rows of these sources whose version is not the one kept (None: every version),
@@ -187,10 +126,12 @@ class ChromaStore:
             for chunk_id, metadata in self._iter_chunk_metadata()
             if not _is_active(metadata, manifest)
         ]
-        for batch in _batches(len(stale)):
-            ids = [stale[i] for i in batch]
-            self.chunks.delete(ids=ids)
-            self.sentences.delete(where={"chunk_id": {"$in": ids}})
+        if stale:
+            with self._mutating():
+                for batch in batches(len(stale)):
+                    ids = [stale[i] for i in batch]
+                    self.chunks.delete(ids=ids)
+                    self.sentences.delete(where={"chunk_id": {"$in": ids}})
         return len(stale)
 
     def _iter_chunk_metadata(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -281,23 +222,3 @@ def _is_active(metadata: dict[str, Any], manifest: dict[str, DocumentRecord]) ->
     record = manifest.get(str(metadata.get("source")))
     return record is not None and record.content_hash == metadata.get("doc_hash")
 
-
-def _batches(total: int, size: int = 1000) -> Iterator[list[int]]:
-    for start in range(0, total, size):
-        yield list(range(start, min(total, start + size)))
-
-
-def _normalise(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
-
-
-def _mean_vectors(
-    sentences: list[dict[str, Any]], vectors: np.ndarray, chunk_ids: list[str]
-) -> np.ndarray:
-    """A chunk's vector is the normalised mean of its sentences' vectors."""
-    position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
-    sums = np.zeros((len(chunk_ids), vectors.shape[1]), dtype=np.float32)
-    for sentence, vector in zip(sentences, vectors, strict=True):
-        sums[position[sentence["metadata"]["chunk_id"]]] += vector
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    return sums / np.clip(norms, 1e-12, None)

@@ -1,13 +1,11 @@
 """The page's handlers called directly: a stub ``ask_stream``, a real store, real files."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pytest
 
-from assistant.answer.core import ask
 from assistant.errors import InvalidQuestionError, StoreUnavailableError
 from assistant.interfaces.web import ChatPage
 from assistant.interfaces.web_files import safe_file_name
@@ -182,71 +180,6 @@ def test_upload_names_are_made_safe(name: str, safe: str) -> None:
 def test_unsupported_upload_names_are_refused(name: str) -> None:
     with pytest.raises(Exception, match=r"not a supported file; allowed: \.txt"):
         safe_file_name(name)
-
-
-def upload_file(tmp_path: Path, name: str, text: str) -> str:
-    folder = tmp_path / "uploads"
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def test_an_upload_is_saved_ingested_and_answerable_at_once(
-    kb: KnowledgeBase, tmp_path: Path
-) -> None:
-    page = page_with(kb, StubAsk())
-    text = "# Zephyr project\n\nThe Zephyr observatory opened in March 2021 with 14 engineers.\n"
-    calls: list[tuple[str, int, int]] = []
-    rows, choices, header, cleared = page.upload(
-        [upload_file(tmp_path, "zephyr notes.md", text)], lambda *call: calls.append(call)
-    )
-    assert (kb.settings.knowledge_dir / "zephyr notes.md").read_text(encoding="utf-8") == text
-    assert ["zephyr notes.md", "Zephyr project", 1] in rows and cleared is None
-    assert "zephyr notes.md" in choices["choices"] and "2 documents" in header
-    assert calls[-1][1:] == (1, 1)
-    answer = ask("When did the Zephyr observatory open?", knowledge=kb)
-    assert {c.source for c in answer.citations} == {"zephyr notes.md"}
-
-
-def test_uploads_of_the_wrong_type_size_or_content_are_refused(
-    kb: KnowledgeBase, tmp_path: Path
-) -> None:
-    page = page_with(kb, StubAsk())
-    with pytest.raises(gr.Error, match="not a supported file"):
-        page.upload([upload_file(tmp_path, "tool.exe", "MZ")], lambda *_: None)
-    kb.settings.max_file_bytes = 10
-    with pytest.raises(gr.Error, match=r"limit is 10 .*ASSISTANT_MAX_FILE_BYTES"):
-        page.upload([upload_file(tmp_path, "long.md", "x" * 11)], lambda *_: None)
-    kb.settings.max_file_bytes = 1000
-    with pytest.raises(gr.Error, match=r"broken\.pdf was not added"):
-        page.upload([upload_file(tmp_path, "broken.pdf", "not a pdf")], lambda *_: None)
-    assert not (kb.settings.knowledge_dir / "broken.pdf").exists()
-    assert sorted(kb.manifest()) == ["china-digital-trade.md"]
-
-
-def test_a_failed_replacement_keeps_the_previous_file(kb: KnowledgeBase, tmp_path: Path) -> None:
-    page = page_with(kb, StubAsk())
-    good = "# Notes\n\nThe first version.\n"
-    page.upload([upload_file(tmp_path, "notes.md", good)], lambda *_: None)
-    (tmp_path / "uploads" / "notes.md").unlink()
-    with pytest.raises(gr.Error, match=r"notes\.md was not added: the file is empty"):
-        page.upload([upload_file(tmp_path, "notes.md", "  ")], lambda *_: None)
-    assert (kb.settings.knowledge_dir / "notes.md").read_text(encoding="utf-8") == good
-    assert "notes.md" in kb.manifest()
-
-
-def test_delete_removes_the_file_and_its_passages(kb: KnowledgeBase, tmp_path: Path) -> None:
-    page = page_with(kb, StubAsk())
-    page.upload([upload_file(tmp_path, "extra.md", "# Extra\n\nThe extra fact is 7.\n")], print)
-    assert kb.store.chunks.get(where={"source": "extra.md"})["ids"]
-    rows, _, header = page.delete("extra.md")
-    assert not (kb.settings.knowledge_dir / "extra.md").exists()
-    assert [r[0] for r in rows] == ["china-digital-trade.md"] and "1 document " in header
-    assert kb.store.chunks.get(where={"source": "extra.md"})["ids"] == []
-    assert "extra.md" not in kb.manifest()
-    with pytest.warns(UserWarning, match="Choose a document"):
-        page.delete("../../etc/passwd")
 
 
 def test_examples_come_from_the_bundled_article(kb: KnowledgeBase) -> None:

@@ -87,6 +87,37 @@ LOAD: dict[str, str] = {
     "`tests/artifacts/rss-curve.json`)": "test_memory_stays_flat_over_many_questions",
 }
 
+# What each upload fault is, and the test that survives it
+UPLOADS: dict[str, str] = {
+    "a name that is a symbolic link to a file outside the knowledge dir (replaced, target "
+    "untouched, indexed once)": "test_an_upload_named_like_a_link_never_writes_through_it",
+    "removing a symbolically linked document (the link goes to the trash, not its target)":
+        "test_removing_a_linked_document_removes_the_link",
+    "disk full while saving (a 64 KB tmpfs): nothing left, \"disk full\"":
+        "test_a_full_disk_leaves_nothing_behind_and_says_so",
+    "file-size limit while saving (RLIMIT_FSIZE): nothing left, the cause named":
+        "test_a_file_size_limit_leaves_nothing_behind_and_says_so",
+    "Gradio's cached copy deleted once handled, the cache cleaned hourly":
+        "test_the_upload_cache_is_emptied_after_each_upload",
+    "an upload posted from another site (Origin: another host, or null): 403":
+        "test_uploads_from_another_site_are_refused",
+    "a page started with no knowledge folder: says where it looks, the first upload creates it":
+        "test_a_page_started_without_a_knowledge_folder_says_where_and_creates_it",
+}
+
+# Several processes on one knowledge base, and the test that shows it holds
+PROCESSES: dict[str, str] = {
+    "a running chat page, 20 CLI ingests adding, changing and removing documents, questions "
+    "streaming: embedded store": "test_a_running_page_follows_cli_ingests_embedded",
+    "the same against `chroma run`": "test_a_running_page_follows_cli_ingests_against_chroma_run",
+    "a deleted file, before any ingest: never cited by the page or `assistant ask`":
+        "test_a_deleted_file_is_never_cited",
+    "Remove on the page, then `assistant sources --restore`: the same answers":
+        "test_remove_then_restore_gives_the_same_answers",
+    "two ingests at once: the second waits, names the first, gives up after "
+    "ASSISTANT_INGEST_WAIT_SECONDS": "test_a_second_ingest_waits_for_the_first",
+}
+
 SECRETS: dict[str, str] = {
     "CLI: ingest, ask, ask --json, sources, with the model answering, 401 and 500": "test_cli",
     "eval: JSON and HTML reports, results, baseline": "test_eval_reports",
@@ -185,6 +216,9 @@ def figures_table() -> str:
             list(MODEL_FAULTS)),
         row("other faults survived", "`ask`, store, ingest", len(FAULTS), list(FAULTS)),
         row("load held", "`ask`, chat page", len(LOAD), list(LOAD)),
+        row("upload faults survived", "chat upload", len(UPLOADS), list(UPLOADS)),
+        row("several processes, one knowledge base", "chat page, CLI, store", len(PROCESSES),
+            list(PROCESSES)),
         row("secrets searched for (canary key and tokens)", "output, logs, files", len(SECRETS),
             list(SECRETS)),
         row("hostile Slack requests (413, 401 or 400; no traceback)", "Slack HTTP server",

@@ -5,7 +5,6 @@ Each gets its clear error or a safe answer; nothing crashes; the store still ans
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from assistant.errors import InvalidQuestionError
 from assistant.interfaces.web import ChatPage
 from assistant.knowledge.base import KnowledgeBase
 from assistant.types import Answer
-from tests.conftest import KNOWLEDGE
+from tests.conftest import copy_bundled
 from tests.interfaces.test_slack import CHANNEL, RunningBot, bot_messages, mention, send_event
 from tests.reliability.cases import HISTORIES, QUESTIONS
 from tests.reliability.conftest import assert_facts_still_answered
@@ -65,7 +64,7 @@ def test_ask_with_a_bad_history(kb: KnowledgeBase, kind: str) -> None:
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The CLI's environment over a data dir ingested once (by the CLI itself)."""
     root = tmp_path_factory.mktemp("cli")
-    shutil.copytree(KNOWLEDGE, root / "knowledge")
+    copy_bundled(root / "knowledge")
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_", "SLACK_"))
     }

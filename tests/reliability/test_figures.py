@@ -28,7 +28,7 @@ def test_the_readme_table_is_the_suites() -> None:
 def test_every_named_test_exists() -> None:
     named = {
         *cases.FAULTS.values(), *cases.LOAD.values(), *cases.SECRETS.values(),
-        *cases.HOSTILE_OTHER.values(),
+        *cases.HOSTILE_OTHER.values(), *cases.UPLOADS.values(), *cases.PROCESSES.values(),
     }
     assert named - defined_tests() == set()
 
