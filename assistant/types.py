@@ -95,6 +95,16 @@ class Support(BaseModel):
     )
 
 
+class ModelDraft(BaseModel):
+    """A model's answer that failed verification even after a repair round, or was cut off.
+    It is kept beside the quoted answer shown instead; its markers refer to its own citations."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    verification: Verification
+    cut_off: bool = Field(default=False, description="The reply hit its length limit.")
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str
@@ -106,6 +116,11 @@ class Answer(BaseModel):
     support: Support
     stamp: Stamp
     notice: str = Field(default="", description="Something the user should know, e.g. a fallback.")
+    model_draft: ModelDraft | None = Field(
+        default=None,
+        description="The model's answer when it failed verification: the answer shown is then "
+        "the quoted (extractive) one, and interfaces show this collapsed as an unverified draft.",
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 

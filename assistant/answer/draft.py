@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from assistant.types import Citation, Hit
+from assistant.types import Citation, Hit, ModelDraft
 
 REFUSAL = "The sources do not answer this question."
 
@@ -17,6 +17,9 @@ class Draft:
     repaired: bool = False
     removed_citations: list[int] = field(default_factory=list)
     prompt_version: str = ""
+    passages: list[str] = field(default_factory=list)  # every retrieved chunk's text
+    cut_off: bool = False  # the reply hit its length limit
+    model_draft: ModelDraft | None = None  # a model answer that failed, kept beside this one
 
 
 def citation(n: int, hit: Hit, spans: list[tuple[int, int]]) -> Citation:

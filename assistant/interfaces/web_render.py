@@ -74,15 +74,30 @@ def answer_html(answer: Answer, turn: int) -> str:
     cited = {c.n for c in answer.citations}
     body = _claims_body(answer.answer, answer.verification.sentences, turn, cited)
     notice = f'<p class="answer-notice">{escape(answer.notice)}</p>' if answer.notice else ""
-    return f'<div class="answer">{body}{notice}{_answer_footer(answer)}</div>'
+    draft = model_draft_html(answer)
+    return f'<div class="answer">{body}{notice}{draft}{_answer_footer(answer)}</div>'
+
+
+def model_draft_html(answer: Answer) -> str:
+    """A model answer that failed verification, collapsed under the answer shown instead."""
+    if answer.model_draft is None:
+        return ""
+    failed = [s.reason for s in answer.model_draft.verification.sentences if not s.supported]
+    why = "; ".join(dict.fromkeys(failed)) or "cut off at its length limit"
+    return (
+        '<details class="model-draft"><summary>Unverified model draft</summary>'
+        f"<p>{_paragraphs(escape(answer.model_draft.text))}</p>"
+        f'<p class="model-draft-why">Not shown as the answer: {escape(why)}</p></details>'
+    )
 
 
 def _abstention_html(answer: Answer) -> str:
     notice = f'<p class="answer-notice">{escape(answer.notice)}</p>' if answer.notice else ""
     return (
         '<div class="abstention" role="status"><div class="abstention-title">Not in the sources'
-        f"</div><p>{escape(answer.answer)}</p>{notice}<p class=\"abstention-hint\">Try other "
-        "words, or add a document that covers it in the Knowledge tab.</p></div>"
+        f"</div><p>{escape(answer.answer)}</p>{notice}{model_draft_html(answer)}"
+        '<p class="abstention-hint">Try other words, or add a document that covers it in the '
+        "Knowledge tab.</p></div>"
     )
 
 
