@@ -35,13 +35,20 @@ if TYPE_CHECKING:
 CHARS_PER_TOKEN = 6
 MAX_BACKOFF_S = 8.0
 MAX_RETRY_AFTER_S = 60.0
+# Terminal escape sequences whole (CSI "ESC [ ... m", OSC "ESC ] ... BEL" such as a clipboard
+# write, and their C1 forms), then any control character left.
+_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(?:\x1b[\]PX^_]|[\x90\x9d\x98\x9e\x9f])[^\x07\x1b\x9c]*"
+    r"(?:\x07|\x1b\\|\x9c)?|\x1b[@-Z\\-_]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _END = object()
 
 
 def clean(text: str) -> str:
-    """Model text without C0/C1 control characters (tab and newline stay) or bidi overrides."""
-    return _CONTROL.sub("", text)
+    """Model text without terminal escape sequences, C0/C1 control characters (tab and newline
+    stay) or bidi overrides."""
+    return _CONTROL.sub("", _SEQUENCE.sub("", text))
 
 
 def _retry_after(exc: BaseException) -> float | None:
