@@ -41,7 +41,8 @@ def source_number(kb: KnowledgeBase) -> int:
 def test_a_hostile_reply_is_never_shown_as_the_answer(kb: KnowledgeBase, kind: str) -> None:
     reply = HOSTILE_REPLIES[kind].replace("{n}", str(source_number(kb)))
     with FakeOpenAIServer(reply, reply) as server:
-        events = list(ask_stream(FACT_QUESTION, knowledge=kb, settings=on_model(kb, server)))
+        settings = on_model(kb, server, llm_timeout=20.0)  # no deadline trouble on a busy machine
+        events = list(ask_stream(FACT_QUESTION, knowledge=kb, settings=settings))
     answer = events[-1]
     assert isinstance(answer, Answer)
     assert answer.mode == "extractive" and FACT in answer.answer and not answer.abstained
