@@ -57,7 +57,9 @@ def problems(verification: Verification) -> str:
             "- These figures are in none of the sources: "
             + ", ".join(verification.unsupported_numbers) + "."
         )
-    failed = [s for s in verification.sentences if not s.supported][:MAX_QUOTED]
+    failed = [
+        s for s in verification.sentences if not s.supported and s.sentence != REFUSAL
+    ][:MAX_QUOTED]
     uncited = [s.sentence for s in failed if s.reason == "no citation"]
     if uncited:
         lines.append("- These sentences cite no source: " + "; ".join(map(_quote, uncited)) + ".")
