@@ -108,7 +108,7 @@ def ask_stream(
     kb = knowledge or shared_knowledge_base(settings)
     kb.require_documents()
     model = chat_model if chat_model is not None else _configured_model(settings)
-    policy = call_policy(settings)
+    policy = call_policy(settings, time.monotonic())
     rewritten, model, notice = _standalone(model, cleaned, turns, policy)
     timings["condense"] = _ms(started)
     mark = time.perf_counter()

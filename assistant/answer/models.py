@@ -40,12 +40,14 @@ class CallPolicy:
     """How long one chat request may take and what is retried.
 
     ``deadline_s`` bounds the whole request, retries and streaming included:
-    (retries + 1) × timeout.
+    (retries + 1) × timeout. ``until`` (``time.monotonic()`` seconds) is when the question's
+    time for the model runs out, whatever is left of a request's own deadline.
     """
 
     timeout_s: float = 30.0
     retries: int = 2
     retry_timeouts: bool = True
+    until: float | None = None
 
     @property
     def deadline_s(self) -> float:
@@ -64,11 +66,14 @@ def is_local_server(base_url: str | None) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
-def call_policy(settings: "Settings") -> CallPolicy:
+def call_policy(settings: "Settings", started: float | None = None) -> CallPolicy:
+    """The policy of a question's model requests; ``started`` (``time.monotonic()``) starts the
+    question's clock (``ASSISTANT_LLM_QUESTION_TIMEOUT``)."""
     return CallPolicy(
         timeout_s=settings.llm_timeout,
         retries=settings.llm_max_retries,
         retry_timeouts=not is_local_server(settings.openai_base_url),
+        until=None if started is None else started + settings.llm_question_timeout,
     )
 
 

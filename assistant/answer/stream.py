@@ -85,6 +85,7 @@ class ModelCall:
         self.text = ""
         self.cut_off = False
         self._started = False
+        self._limit = f"the request timed out: no complete reply within {policy.deadline_s:g} s"
 
     def read(self) -> str:
         """The whole reply."""
@@ -97,6 +98,11 @@ class ModelCall:
         stop = threading.Event()
         reader = threading.Thread(target=self._read, args=(out, stop), daemon=True)
         deadline = time.monotonic() + self.policy.deadline_s
+        if self.policy.until is not None and self.policy.until < deadline:
+            deadline = self.policy.until
+            self._limit = (
+                "this question's time for the model ran out (ASSISTANT_LLM_QUESTION_TIMEOUT)"
+            )
         reader.start()
         try:
             with translated_errors(model_name_of(self.model), reading=True):
@@ -113,9 +119,7 @@ class ModelCall:
         try:
             item = out.get(timeout=max(deadline - time.monotonic(), 0.0))
         except Empty:
-            raise ModelUnavailableError(
-                f"the request timed out: no complete reply within {self.policy.deadline_s:g} s"
-            ) from None
+            raise ModelUnavailableError(self._limit) from None
         if isinstance(item, BaseException):
             raise item
         return item

@@ -72,6 +72,18 @@ def test_a_dripping_model_is_cut_at_the_deadline(kb: KnowledgeBase) -> None:
     assert len(server.chat_requests) == 1
 
 
+def test_all_model_requests_of_a_question_share_its_time(kb: KnowledgeBase) -> None:
+    """ASSISTANT_LLM_QUESTION_TIMEOUT bounds the rewrite, the answer and the repair together."""
+    with FakeOpenAIServer(otherwise=Drip("growth ", interval=0.2, count=500)) as server:
+        settings = on_model(kb, server, llm_timeout=30.0, llm_question_timeout=1.5)
+        started = time.monotonic()
+        answer = ask("And in 2023?", history=[{"role": "user", "content": FACT_QUESTION}],
+                     knowledge=kb, settings=settings)
+        took = time.monotonic() - started
+    assert answer.mode == "extractive" and "ASSISTANT_LLM_QUESTION_TIMEOUT" in answer.notice
+    assert took < 1.5 + 10 and len(server.chat_requests) == 1
+
+
 def test_a_never_ending_stream_is_cut_and_the_request_cancelled(kb: KnowledgeBase) -> None:
     """The client closes the stream it gave up on, so the server stops generating for it."""
     with FakeOpenAIServer(otherwise=Drip("growth ", interval=0.05)) as server:
