@@ -167,10 +167,30 @@ class ModelCall:
                 out.put(chunk)
                 if stop.is_set():
                     return
+        except ValueError:
+            if not self._started:
+                self._why_empty()
+            raise
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()  # closes the HTTP response: the server stops generating
+
+    def _why_empty(self) -> None:
+        """A stream that ended before any chunk: llama-cpp-python's server answers 200 and closes
+        the stream when the prompt is longer than its context. Asked without streaming (one
+        token), a server says why, and that error is raised. The broken stream may leave a
+        pooled connection that fails once, so a lost connection is tried twice."""
+        import openai
+
+        for attempt in range(2):
+            try:
+                self.model.invoke(self.messages, **token_limit(self.model, 1))
+                break
+            except openai.APIConnectionError:
+                if attempt:
+                    raise
+        raise ModelUnavailableError("the server ended its reply before any text")
 
     def _retryable(self, exc: BaseException) -> bool:
         """Worth another request: nothing has been read yet, and the failure is a lost

@@ -14,7 +14,7 @@ from assistant.config import Settings
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
-from tests.fakes import FakeOpenAIServer
+from tests.fakes import FakeOpenAIServer, Malformed
 
 QUESTION = "What share of China's GDP was the digital economy in 2023?"
 CLAIM = "The digital economy made up 42.8 percent of GDP in 2023"
@@ -136,3 +136,15 @@ def test_a_refused_request_is_not_called_unreachable(
     assert answer.mode == "extractive" and "42.8 percent" in answer.answer
     assert "refused the request (400: scripted 400)" in answer.notice
     assert "unavailable" not in answer.notice and len(server.chat_requests) == 1
+
+
+def test_a_stream_closed_before_any_text_is_explained_by_the_server(
+    kb: KnowledgeBase, server: FakeOpenAIServer
+) -> None:
+    """llama-cpp-python's server closes a stream whose prompt is longer than its context; asked
+    again without streaming it says why."""
+    server.script = [Malformed("data: [DONE]\n\n", "text/event-stream"), 400]
+    answer = ask(QUESTION, knowledge=kb, settings=on(kb, server))
+    assert answer.mode == "extractive" and "refused the request (400" in answer.notice
+    empty, probe = server.chat_requests
+    assert empty["stream"] is True and not probe.get("stream") and probe["max_tokens"] == 1

@@ -35,7 +35,6 @@ pytestmark = pytest.mark.local_model
 
 QUESTIONS = [
     "What share of China's GDP was the digital economy in 2023?",
-    "What is the Digital Silk Road?",
     "Who won the 1998 World Cup?",
 ]
 
@@ -64,8 +63,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def on(kb: KnowledgeBase, server: Server, **changes: Any) -> Settings:
-    update = {"openai_base_url": server.url, "chat_model": server.model, "llm_timeout": 40.0,
-              "llm_max_retries": 0, **changes}
+    """Time enough for a weak model on one busy core: these tests check structure, not speed."""
+    update = {"openai_base_url": server.url, "chat_model": server.model, "llm_timeout": 300.0,
+              "llm_max_retries": 0, "llm_question_timeout": 900.0, **changes}
     return kb.settings.model_copy(update=update)
 
 
@@ -137,7 +137,7 @@ def test_a_wrong_answer_gets_one_repair_round(bundled_kb: KnowledgeBase, server:
 def test_a_request_longer_than_the_context_is_named(
     bundled_kb: KnowledgeBase, server: Server
 ) -> None:
-    answer = ask(QUESTIONS[1], knowledge=bundled_kb, settings=on(bundled_kb, server), k=14)
+    answer = ask(QUESTIONS[0], knowledge=bundled_kb, settings=on(bundled_kb, server), k=14)
     assert answer.mode == "extractive"
     assert "longer than the model's context window" in answer.notice
 
@@ -145,10 +145,9 @@ def test_a_request_longer_than_the_context_is_named(
 def test_every_question_is_bounded_and_an_abandoned_request_is_cancelled(
     bundled_kb: KnowledgeBase, server: Server
 ) -> None:
-    """With 1 s per request and no retries a question takes at most its three requests' 3 s
-    (condense, answer, repair) plus search and the quoted answer; the request given up on is
-    closed, and the server says so."""
-    settings = on(bundled_kb, server, llm_timeout=1.0)
+    """With 3 s for the model per question, a question takes at most that plus search and the
+    quoted answer; the request given up on is closed, and the server says so."""
+    settings = on(bundled_kb, server, llm_timeout=1.0, llm_question_timeout=3.0)
     started = time.monotonic()
     answer = ask("Describe every part of China's digital trade framework in detail.",
                  knowledge=bundled_kb, settings=settings)
