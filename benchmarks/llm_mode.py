@@ -117,7 +117,7 @@ def run(url: str, model: str, limit: int | None, timeout: float, retries: int) -
     data = Path(tempfile.mkdtemp(prefix="llm-mode-"))
     settings = Settings(
         knowledge_dir=KNOWLEDGE, data_dir=data, openai_base_url=url, chat_model=model,
-        llm_timeout=timeout, llm_max_retries=retries,
+        llm_timeout=timeout, llm_max_retries=retries, llm_question_timeout=timeout,
     )
     kb = KnowledgeBase(settings)
     sync(kb)
@@ -128,7 +128,8 @@ def run(url: str, model: str, limit: int | None, timeout: float, retries: int) -
         print(f"{number}/{len(cases)} {rows[-1]['seconds']:.1f} s {rows[-1]['repair']}", flush=True)
     return {
         "machine": machine(), "endpoint": url, "model": model,
-        "settings": {"llm_timeout": timeout, "llm_max_retries": retries, "top_k": settings.top_k},
+        "settings": {"llm_timeout": timeout, "llm_question_timeout": timeout,
+                     "llm_max_retries": retries, "top_k": settings.top_k},
         "summary": summarise(rows), "cases": rows, "load_average_end": load_average(),
     }
 
@@ -139,7 +140,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url", help="OpenAI-compatible base URL (default: start the local one)")
     parser.add_argument("--model", default="smollm2", help="model name on that server")
     parser.add_argument("--limit", type=int, help="only the first N cases")
-    parser.add_argument("--timeout", type=float, default=15.0, help="ASSISTANT_LLM_TIMEOUT")
+    parser.add_argument(
+        "--timeout", type=float, default=50.0,
+        help="ASSISTANT_LLM_TIMEOUT and ASSISTANT_LLM_QUESTION_TIMEOUT: the model's seconds per "
+        "question, 10 s under the 60 s budget for search and the quoted answer",
+    )
     parser.add_argument("--retries", type=int, default=0, help="ASSISTANT_LLM_MAX_RETRIES")
     parser.add_argument("--out", type=Path, default=RESULTS / "llm.json")
     args = parser.parse_args(argv)
