@@ -167,8 +167,10 @@ class ModelCall:
                 out.put(chunk)
                 if stop.is_set():
                     return
-        except ValueError:
-            if not self._started:
+        except ValueError as exc:
+            # A plain ValueError is LangChain's "no generation chunks" (parse errors are its
+            # subclasses, JSONDecodeError and ValidationError): the stream closed empty.
+            if type(exc) is ValueError and not self._started:
                 self._why_empty()
             raise
         finally:
