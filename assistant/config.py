@@ -117,8 +117,20 @@ class Settings(BaseSettings):
         "(OPENAI_BASE_URL).",
     )
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the model.")
-    llm_timeout: float = Field(30.0, gt=0, description="Seconds per model request.")
-    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries on timeout, 429 and 5xx.")
+    llm_timeout: float = Field(
+        30.0, gt=0,
+        description="Seconds per model request attempt; (retries + 1) times this bounds a request.",
+    )
+    llm_max_retries: int = Field(
+        2, ge=0, le=10,
+        description="Retries of a model request that has not started: lost connection, 429, "
+        "5xx, and timeouts of a hosted service (a server on this machine is not asked again).",
+    )
+    llm_question_timeout: float = Field(
+        120.0, gt=0,
+        description="Seconds the model may take for one question, all its requests together "
+        "(rewrite, answer, repair); when they run out the answer quotes the sources.",
+    )
     slack_api_url: str = Field(
         "https://slack.com/api/",
         description="Base URL of the Slack Web API, for a proxy or a local test server.",

@@ -49,3 +49,8 @@ class EmptyStoreError(AssistantError):
 
 class ModelUnavailableError(AssistantError):
     """The chat model could not be reached within the retry budget."""
+
+
+class ModelRequestError(ModelUnavailableError):
+    """The model server refused a request (4xx): longer than its context window, or a
+    parameter it does not accept. The answer falls back like an unavailable model's."""

@@ -101,6 +101,16 @@ class Support(BaseModel):
     )
 
 
+class ModelDraft(BaseModel):
+    """A model's answer that failed verification even after a repair round, or was cut off.
+    It is kept beside the quoted answer shown instead; its markers refer to its own citations."""
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    verification: Verification
+    cut_off: bool = Field(default=False, description="The reply hit its length limit.")
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str
@@ -115,6 +125,11 @@ class Answer(BaseModel):
     intent: Intent = Field(
         default="question", description="What the message asked for; only ``question``, "
         "``summary`` and ``documents`` replies cite sources."
+    )
+    model_draft: ModelDraft | None = Field(
+        default=None,
+        description="The model's answer when it failed verification: the answer shown is then "
+        "the quoted (extractive) one, and interfaces show this collapsed as an unverified draft.",
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 

@@ -213,7 +213,17 @@ class Malformed:
         self.content_type = content_type
 
 
-OpenAIReply = str | int | Stall | Malformed
+class Drip:
+    """A streamed reply that sends ``word`` every ``interval`` seconds, ``count`` times (for ever
+    when ``None``); the server sets ``hung_up`` when the client closes the stream."""
+
+    def __init__(self, word: str = "more ", interval: float = 1.0, count: int | None = None):
+        self.word = word
+        self.interval = interval
+        self.count = count
+
+
+OpenAIReply = str | int | Stall | Malformed | Drip
 
 
 class FakeOpenAIServer:
@@ -232,6 +242,7 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.keys: list[str] = []
         self.stopping = threading.Event()
+        self.hung_up = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _openai_handler(self))
         self._server.daemon_threads = True
@@ -322,7 +333,9 @@ def _openai_handler(server: FakeOpenAIServer) -> type:
                 if server.stopping.wait(reply.seconds):
                     return
                 reply = "Too late."
-            if isinstance(reply, Malformed):
+            if isinstance(reply, Drip):
+                self._drip(body["model"], reply)
+            elif isinstance(reply, Malformed):
                 self._raw(reply)
             elif isinstance(reply, int):
                 error = {"message": f"scripted {reply}", "type": "server_error", "code": None}
@@ -356,6 +369,24 @@ def _openai_handler(server: FakeOpenAIServer) -> type:
             self.end_headers()
             for chunk in chunks:
                 self._write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self._write(b"data: [DONE]\n\n")
+
+        def _drip(self, model: str, reply: Drip) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            [chunk, _] = completion_chunks(model, reply.word)
+            sent = 0
+            while reply.count is None or sent < reply.count:
+                try:
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    server.hung_up.set()
+                    return
+                sent += 1
+                if server.stopping.wait(reply.interval):
+                    return
             self._write(b"data: [DONE]\n\n")
 
         def _write(self, data: bytes) -> None:

@@ -10,18 +10,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import __version__
-from assistant.answer import conversation, extractive, llm
-from assistant.answer.condense import condense, topical
+from assistant.answer import conversation, extractive, llm, repair, standalone
+from assistant.answer.condense import condense, needs_context, topical
 from assistant.answer.draft import Draft
 from assistant.answer.intents import recognise
+from assistant.answer.models import CallPolicy, call_policy
 from assistant.answer.support import support_for
 from assistant.checks.verify import verify
 from assistant.config import Settings
-from assistant.errors import InvalidQuestionError, ModelUnavailableError
+from assistant.errors import InvalidQuestionError, ModelRequestError, ModelUnavailableError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.shared import environment_settings, shared_knowledge_base
 from assistant.search.retrieve import Retrieval, search
-from assistant.types import Answer, Stamp, Turn, Verification
+from assistant.types import Answer, ModelDraft, Stamp, Turn, Verification
 
 EXTRACTIVE_VERSION = "extractive/1"
 # Control and bidi-override characters, and lone surrogates (undecodable bytes of a command
@@ -111,15 +112,18 @@ def ask_stream(
     model = chat_model if chat_model is not None else _configured_model(settings)
     recognised = recognise(cleaned)
     steps = conversation.reply(kb, model, recognised)
-    standalone = cleaned
+    rewritten = cleaned
     if steps is None:
         kb.require_documents()
-        standalone, model, notice = _standalone(kb, model, recognised.text, topical(turns))
+        policy = call_policy(settings, time.monotonic())
+        rewritten, model, notice = _standalone(
+            kb, model, recognised.text, topical(turns), policy
+        )
         timings["condense"] = _ms(started)
         mark = time.perf_counter()
-        retrieval = search(kb, standalone, k or settings.top_k, sources)
+        retrieval = search(kb, rewritten, k or settings.top_k, sources)
         timings["retrieve"] = _ms(mark)
-        steps = _answer(kb, settings, model, standalone, retrieval, notice)
+        steps = _answer(kb, settings, (model, policy), rewritten, retrieval, notice)
     mark = time.perf_counter()
     draft: Draft | None = None
     for event in steps:
@@ -129,7 +133,7 @@ def ask_stream(
             yield event
     assert draft is not None
     timings["answer"] = _ms(mark)
-    yield _finish(kb, cleaned, standalone, draft, timings, started)
+    yield _finish(kb, cleaned, rewritten, draft, timings, started)
 
 
 def _configured_model(settings: Settings) -> Any:
@@ -141,39 +145,77 @@ def _configured_model(settings: Settings) -> Any:
 
 
 def _standalone(
-    kb: KnowledgeBase, model: Any, question: str, turns: list[Turn]
+    kb: KnowledgeBase, model: Any, question: str, turns: list[Turn], policy: CallPolicy
 ) -> tuple[str, Any, str]:
-    """The question to retrieve for, the model still to use, and a notice if it failed."""
-    if model is None or not turns:
-        return condense(question, turns, kb.embeddings), model, ""
+    """The question to retrieve for, the model still to use, and a notice if it failed. The
+    model rewrites only follow-ups that lean on the conversation, and its rewrite is used only
+    when it passes ``standalone.usable``."""
+    offline = condense(question, turns, kb.embeddings)
+    if model is None or not turns or not needs_context(question):
+        return offline, model, ""
     try:
-        return llm.condense(model, question, turns), model, ""
+        rewritten = standalone.condense(model, question, turns, policy)
     except ModelUnavailableError as exc:
-        return condense(question, turns, kb.embeddings), None, _unavailable(exc)
+        return offline, None, _unavailable(exc)
+    return rewritten or offline, model, ""
 
 
 def _unavailable(exc: ModelUnavailableError) -> str:
+    if isinstance(exc, ModelRequestError):
+        return f"The model refused the request: {exc}. This answer quotes the sources instead."
     return f"The model was unavailable ({exc}), so this answer quotes the sources instead."
 
 
 def _answer(
-    kb: KnowledgeBase, settings: Settings, model: Any, question: str, retrieval: Retrieval,
-    notice: str,
+    kb: KnowledgeBase, settings: Settings, model: tuple[Any, CallPolicy], question: str,
+    retrieval: Retrieval, notice: str,
 ) -> Iterator[str | Draft]:
-    """The model's answer when there is a model; the extractive one otherwise or if it fails."""
+    """The model's answer when there is a model and it passes its checks; the extractive one
+    otherwise (no model, the model failed, or its answer failed verification even after a
+    repair: then the model's draft goes along, marked unverified)."""
+    chat_model, policy = model
     shown = False
-    if model is not None:
+    failed: Draft | None = None
+    if chat_model is not None:
         try:
-            for event in llm.answer(model, question, retrieval.hits):
-                shown = shown or isinstance(event, str)
-                yield event
-            return
+            for event in llm.answer(
+                chat_model, question, retrieval.hits, policy=policy, embeddings=kb.embeddings
+            ):
+                if isinstance(event, str):
+                    shown = True
+                    yield event
+                elif repair.trusted(event):
+                    yield event
+                    return
+                else:
+                    failed = event
         except ModelUnavailableError as exc:
             notice = _unavailable(exc)
     draft = extractive.answer(kb, retrieval, settings.max_answer_chars)
-    draft.notice = notice
+    draft.notice = _distrusted(failed) if failed else notice
+    draft.model_draft = _model_draft(failed) if failed else None
     yield ("\n\n" if shown else "") + draft.text
     yield draft
+
+
+def _distrusted(draft: Draft) -> str:
+    verification = repair.check(draft)
+    reasons = [s.reason for s in verification.sentences if not s.supported][:3]
+    why = "it was cut off" if draft.cut_off else "; ".join(dict.fromkeys(reasons))
+    return (
+        f"The model's answer did not pass verification ({why}), so this answer quotes the "
+        "sources instead; the model's draft is kept as an unverified draft."
+    )
+
+
+def _model_draft(draft: Draft) -> ModelDraft:
+    verification = repair.check(draft)
+    verification.repaired = draft.repaired
+    verification.removed_citations = draft.removed_citations
+    return ModelDraft(
+        text=draft.text, citations=draft.citations, verification=verification,
+        cut_off=draft.cut_off,
+    )
 
 
 def _finish(
@@ -182,7 +224,7 @@ def _finish(
 ) -> Answer:
     mark = time.perf_counter()
     verification = (
-        verify(draft.text, draft.citations, draft.abstained) if draft.text
+        verify(draft.text, draft.citations, draft.abstained, draft.passages) if draft.text
         else Verification(status="no_claims")
     )
     verification.removed_citations = draft.removed_citations
@@ -203,7 +245,7 @@ def _finish(
         support=(
             support_for(draft.abstained, verification) if draft.text else conversation.NO_CLAIMS
         ),
-        intent=draft.intent,
+        intent=draft.intent, model_draft=draft.model_draft,
     )
 
 

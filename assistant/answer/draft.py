@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from assistant.types import Citation, Hit, Intent
+from assistant.types import Citation, Hit, Intent, ModelDraft
 
 REFUSAL = "The sources do not answer this question."
 
@@ -21,6 +21,9 @@ class Draft:
     # documents' titles) frame the checked ``text``; only ``text`` is verified.
     shown: str = ""
     intent: Intent = "question"
+    passages: list[str] = field(default_factory=list)  # every retrieved chunk's text
+    cut_off: bool = False  # the reply hit its length limit
+    model_draft: ModelDraft | None = None  # a model answer that failed, kept beside this one
 
 
 def citation(n: int, hit: Hit, spans: list[tuple[int, int]]) -> Citation:

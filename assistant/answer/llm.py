@@ -2,7 +2,9 @@
 
 The model sees the retrieved chunks as ``<source id="n">`` blocks of quoted, untrusted data.
 Its markers are renumbered 1, 2, … in order of first use as the text streams, markers that point
-at no source are dropped, and an answer with figures the sources lack gets one repair round.
+at no source are dropped, and an answer that fails its checks gets one repair round
+(``assistant.answer.repair``) unless it was cut off. Every request is streamed through
+``ModelCall``: bounded in time and length, cancelled when abandoned.
 """
 
 from __future__ import annotations
@@ -11,23 +13,30 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from langchain_core.messages import AIMessage, BaseMessage
-
 from assistant.answer.draft import REFUSAL, Draft, citation
-from assistant.answer.models import model_name_of, translated_errors
+from assistant.answer.models import CallPolicy, model_name_of
 from assistant.answer.prompts import Prompt, load_prompt
+from assistant.answer.refusal import as_refusal
+from assistant.answer.stream import ModelCall
+from assistant.checks.claims import MARKER, answer_claims, strip_unknown_markers
 from assistant.checks.numbers import extract_figures, unsupported
-from assistant.checks.verify import MARKER, answer_sentences, strip_unknown_markers, verify
-from assistant.errors import ModelUnavailableError
 from assistant.search.question import key_terms, stems_of
-from assistant.types import Citation, Hit, Turn
+from assistant.types import Citation, Hit
 
 if TYPE_CHECKING:  # langchain_core.language_models costs ~0.5 s to import; offline answers skip it
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
-ANSWER_VARIABLES = frozenset({"count", "refusal", "sources", "question"})
+ANSWER_VARIABLES = frozenset({"count", "refusal", "sentences", "sources", "question"})
 CONDENSE_VARIABLES = frozenset({"history", "question"})
-REPAIR_VARIABLES = frozenset({"figures", "refusal"})
+REPAIR_VARIABLES = frozenset({"problems", "refusal"})
+# The answer prompt's length rule, and the reply cap it implies: a long sentence of about 40
+# words with its markers is about 60 tokens.
+ANSWER_SENTENCES = 4
+TOKENS_PER_SENTENCE = 60
+ANSWER_TOKENS = ANSWER_SENTENCES * TOKENS_PER_SENTENCE
+CONDENSE_TOKENS = 80
 # A marker that may still be arriving ("… 2015 [1", "… 2015 ") is held back until complete.
 _PARTIAL_MARKER = re.compile(r"\s?(?:\[(?:[Ss][a-z]{0,6}\s*)?[\d,\s–-]*)?$")
 # What models write besides [n]: [1, 2], [1-3], [Source 2], [sources 1, 4].
@@ -36,7 +45,6 @@ _MARKER_GROUP = re.compile(
 )
 _RANGE = re.compile(r"(\d+)\s*[–-]\s*(\d+)")
 _TAG = re.compile(r"<(/?)(sources?|conversation)\b", re.IGNORECASE)
-_CONDENSE_LABEL = re.compile(r"^(standalone question|question|last message)\s*:\s*", re.IGNORECASE)
 
 
 def answer_prompt() -> Prompt:
@@ -73,21 +81,9 @@ def format_sources(hits: Sequence[Hit]) -> str:
 
 def answer_messages(question: str, hits: Sequence[Hit]) -> list[BaseMessage]:
     return answer_prompt().template.format_messages(
-        count=len(hits), refusal=REFUSAL, sources=format_sources(hits), question=question
+        count=len(hits), refusal=REFUSAL, sentences=ANSWER_SENTENCES,
+        sources=format_sources(hits), question=question,
     )
-
-
-def condense(model: BaseChatModel, question: str, history: Sequence[Turn]) -> str:
-    """A standalone version of a follow-up, written by the model from the conversation."""
-    lines = [f"{'User' if t.role == 'user' else 'Assistant'}: {quoted(t.content)}" for t in history]
-    messages = condense_prompt().template.format_messages(
-        history="\n".join(lines), question=question
-    )
-    with translated_errors(model_name_of(model)):
-        reply = model.invoke(messages).text
-    first_line = next((line for line in reply.strip().splitlines() if line.strip()), "")
-    standalone = _CONDENSE_LABEL.sub("", first_line).strip().strip("\"'“”").strip()
-    return standalone if 0 < len(standalone) <= 4 * max(len(question), 100) else question
 
 
 def _numbers(group: str) -> list[int]:
@@ -159,7 +155,7 @@ def best_spans(hit: Hit, claims: list[str]) -> list[tuple[int, int]]:
 
 def cite(hits: Sequence[Hit], text: str, used: list[int]) -> list[Citation]:
     """Citations for the renumbered markers of ``text``; ``used[i]`` is the hit of ``[i+1]``."""
-    sentences = answer_sentences(text)
+    sentences = answer_claims(text)
     citations = []
     for new, original in enumerate(used, start=1):
         claims = [MARKER.sub("", s) for s in sentences if str(new) in MARKER.findall(s)]
@@ -168,94 +164,63 @@ def cite(hits: Sequence[Hit], text: str, used: list[int]) -> list[Citation]:
     return citations
 
 
-def is_refusal(text: str) -> bool:
-    plain = " ".join(MARKER.sub("", text).lower().split())
-    return REFUSAL.lower().rstrip(".") in plain
-
-
-def _stream(model: BaseChatModel, messages: list[BaseMessage]) -> Iterator[str]:
-    with translated_errors(model_name_of(model)):
-        for chunk in model.stream(messages):
-            yield chunk.text
-
-
-def _written(model: BaseChatModel, messages: list[BaseMessage], count: int) -> Renumbering:
-    with translated_errors(model_name_of(model)):
-        reply = model.invoke(messages).text
+def written(call: ModelCall, count: int) -> Renumbering:
+    """A whole reply, renumbered."""
     renumbering = Renumbering(count)
-    renumbering.feed(reply)
+    renumbering.feed(call.read())
     renumbering.finish()
     return renumbering
 
 
-def _draft(hits: Sequence[Hit], renumbering: Renumbering, mode: str) -> Draft:
+def draft_of(
+    hits: Sequence[Hit], renumbering: Renumbering, mode: str, embeddings: Embeddings | None,
+    cut_off: bool = False,
+) -> Draft:
+    """The checked-to-be draft of a reply: an abstention when it is a refusal as a whole."""
+    passages = [hit.text for hit in hits]
     text = renumbering.text.strip()
     if not text:
-        return Draft(REFUSAL, [], True, mode, notice="The model returned an empty answer.")
+        return Draft(REFUSAL, [], True, mode, notice="The model returned an empty answer.",
+                     passages=passages)
+    refusal = None if cut_off else as_refusal(text, embeddings)
+    text = refusal or text
     citations = cite(hits, text, renumbering.sources)
-    removed = sorted(renumbering.removed)
-    return Draft(text, citations, is_refusal(text), mode, removed_citations=removed)
+    return Draft(
+        text, [c for c in citations if f"[{c.n}]" in text], refusal is not None, mode,
+        removed_citations=sorted(renumbering.removed), passages=passages, cut_off=cut_off,
+    )
 
 
-def _original_text(raw: str, count: int) -> str:
+def original_text(raw: str, count: int) -> str:
     """The model's answer in its own numbering, without markers of missing sources."""
     return strip_unknown_markers(_split_groups(raw), set(range(1, count + 1)))[0].strip()
 
 
-def _repair(
-    model: BaseChatModel, messages: list[BaseMessage], raw: str, draft: Draft, hits: Sequence[Hit]
-) -> Draft:
-    """One round: show the model the figures its answer lacks evidence for; take its correction."""
-    figures = verify(draft.text, draft.citations, draft.abstained).unsupported_numbers
-    if not figures:
-        return draft
-    follow_up = repair_prompt().template.format_messages(
-        figures=", ".join(figures), refusal=REFUSAL
-    )
-    conversation = [*messages, AIMessage(content=_original_text(raw, len(hits))), *follow_up]
-    try:
-        renumbering = _written(model, conversation, len(hits))
-    except ModelUnavailableError:
-        draft.notice = "The model could not be reached to correct figures that the sources lack."
-        return draft
-    repaired = _draft(hits, renumbering, draft.mode)
-    repaired.repaired = True
-    repaired.removed_citations = sorted({*draft.removed_citations, *repaired.removed_citations})
-    return repaired
+def answer(
+    model: BaseChatModel, question: str, hits: Sequence[Hit], *,
+    policy: CallPolicy | None = None, embeddings: Embeddings | None = None,
+) -> Iterator[str | Draft]:
+    """Yield the answer text as the model writes it, then the checked (maybe repaired) Draft.
 
+    Raises ``ModelUnavailableError`` when the model fails; ``embeddings`` let a paraphrased
+    refusal be recognised."""
+    from assistant.answer.repair import repaired
 
-def _notice(draft: Draft) -> str:
-    notes = [draft.notice] if draft.notice else []
-    if draft.removed_citations:
-        markers = ", ".join(f"[{n}]" for n in draft.removed_citations)
-        notes.append(f"Removed citations of sources that do not exist: {markers}.")
-    if draft.repaired:
-        left = verify(draft.text, draft.citations, draft.abstained).unsupported_numbers
-        notes.append(
-            f"Figures not found in the sources, even after asking the model to correct them: "
-            f"{', '.join(left)}." if left
-            else "The model's first answer had figures the sources lack; it was corrected."
-        )
-    return " ".join(notes)
-
-
-def answer(model: BaseChatModel, question: str, hits: Sequence[Hit]) -> Iterator[str | Draft]:
-    """Yield the answer text as the model writes it, then the checked (maybe repaired) Draft."""
+    policy = policy or CallPolicy()
     mode = f"llm:{model_name_of(model)}"
     if not hits:
         yield REFUSAL
         yield Draft(REFUSAL, [], True, mode, prompt_version=prompt_version())
         return
     messages = answer_messages(question, hits)
+    call = ModelCall(model, messages, policy, ANSWER_TOKENS)
     renumbering = Renumbering(len(hits))
-    raw = ""
-    for piece in _stream(model, messages):
-        raw += piece
+    for piece in call:
         if shown := renumbering.feed(piece):
             yield shown
     if tail := renumbering.finish():
         yield tail
-    draft = _repair(model, messages, raw, _draft(hits, renumbering, mode), hits)
-    draft.notice = _notice(draft)
+    draft = draft_of(hits, renumbering, mode, embeddings, call.cut_off)
+    draft = repaired(model, policy, messages, call.text, draft, hits, embeddings)
     draft.prompt_version = prompt_version()
     yield draft

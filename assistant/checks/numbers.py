@@ -1,12 +1,16 @@
 """Figures in text: find them, normalise them, compare them.
 
-"42.8%" = "42.8 percent", "US$363 billion" = "$363bn", "2,500" = "2500", "sixth" = "6th".
+"42.8%" = "42.8 percent", "US$363 billion" = "$363bn", "2,500" = "2500", "sixth" = "6th",
+"twelve percent" = "12%", "a third of" = "one-third of" (a fraction, never a percentage).
 """
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from assistant.checks import number_words
 
 _SCALES = {
     "thousand": 1e3,
@@ -39,20 +43,6 @@ _CURRENCIES = {
     "£": "GBP",
     "gbp": "GBP",
 }
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "eleventh": 11,
-    "twelfth": 12,
-}
 _FIGURE = re.compile(
     r"(?P<currency>US\$|\$|€|£|¥|\bRMB\s?|\bUSD\s?|\bCNY\s?)?"
     r"(?<![\w.,])(?P<value>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d,]*\d)"
@@ -62,7 +52,19 @@ _FIGURE = re.compile(
     r"|usd|rmb|cny))?",
     re.IGNORECASE,
 )
-_ORDINAL_WORD = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.IGNORECASE)
+_UNIT_AFTER = re.compile(
+    r"\s?(?P<unit>%|percent(?:age points?)?|per cent|yuan|renminbi|dollars?|euros?|usd|rmb|cny)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+# What is never a figure: markup tags (an echoed ``<source id="1">``), citation markers ``[3]``
+# and list numbering ("1. Alibaba 2. Tencent", "(1) ... (2) ...").
+_TAG = re.compile(
+    r"</?[A-Za-z][\w:-]*(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s<>\"']+))?)*\s*/?>"
+)
+_CITATION_MARKER = re.compile(r"\[\d{1,3}\]")
+_LINE_ITEM = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?\(?(\d{1,2})[.)](?=[ \t]+\S)", re.MULTILINE)
+_INLINE_ITEM = re.compile(r"(?:(?<=^)|(?<=[\s:;,]))\(?(\d{1,2})[.)](?=[ \t]+\S)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Figure:
 
     text: str
     value: float
-    kind: str  # "percent", "money", "year", "ordinal" or "number"
+    kind: str  # "percent", "money", "year", "ordinal", "fraction" or "number"
     currency: str = ""
 
     def matches(self, other: "Figure") -> bool:
@@ -105,14 +107,21 @@ def _kind(match: re.Match[str], value: float) -> tuple[str, str]:
 
 
 def extract_figures(text: str) -> list[Figure]:
-    """Every figure in ``text``, in order; footnote markers are not figures."""
+    """Every figure in ``text``, in order: digits ("42.8%", "US$363 billion", "6th") and words
+    ("twelve percent", "three days", "a third of", "fourteenth"). Footnote digits, citation
+    markers, list numbering and markup tags are not figures."""
     return list(_figures(text))
 
 
 @lru_cache(maxsize=8192)
 def _figures(text: str) -> tuple[Figure, ...]:
     """Cached: re-ranking reads the same passages' figures question after question."""
-    figures: list[Figure] = []
+    masked = _masked(text)
+    found = [*_digit_figures(masked), *_word_figures(masked)]
+    return tuple(figure for _, figure in sorted(found, key=lambda pair: pair[0]))
+
+
+def _digit_figures(text: str) -> Iterator[tuple[int, Figure]]:
     for match in _FIGURE.finditer(text):
         if _is_footnote(text, match):
             continue
@@ -123,10 +132,67 @@ def _figures(text: str) -> tuple[Figure, ...]:
             scale = ""
         value *= _SCALES.get(scale, 1.0)
         kind, currency = _kind(match, value)
-        figures.append(Figure(match.group(0).strip(), value, kind, currency))
-    for match in _ORDINAL_WORD.finditer(text):
-        figures.append(Figure(match.group(0), float(_ORDINALS[match.group(1).lower()]), "ordinal"))
-    return tuple(figures)
+        yield match.start(), Figure(match.group(0).strip(), value, kind, currency)
+
+
+def _word_figures(text: str) -> Iterator[tuple[int, Figure]]:
+    """Fractions first, then ordinals, then cardinals, none overlapping an earlier one."""
+    taken: list[tuple[int, int]] = []
+    for finder in (number_words.fractions, number_words.ordinals, number_words.cardinals):
+        for word in finder(text):
+            if any(word.start < end and start < word.end for start, end in taken):
+                continue
+            figure = _word_figure(text, word)
+            if figure is not None:
+                taken.append((word.start, word.end))
+                yield word.start, figure
+
+
+def _word_figure(text: str, word: number_words.WordFigure) -> Figure | None:
+    phrase = text[word.start : word.end]
+    if word.kind != "number":
+        return Figure(phrase, word.value, word.kind)
+    unit_match = _UNIT_AFTER.match(text, word.end)
+    unit = unit_match["unit"].lower() if unit_match else ""
+    if word.value <= 1 and not unit and " " not in phrase.strip():
+        return None  # "one of the largest", "zero-sum"
+    if unit_match:
+        phrase = text[word.start : unit_match.end()]
+    if unit.startswith(("%", "percent", "per cent")):
+        return Figure(phrase, word.value, "percent")
+    currency = _CURRENCIES.get(unit, "")
+    return Figure(phrase, word.value, "money" if currency else "number", currency)
+
+
+def _masked(text: str) -> str:
+    """``text`` with what is never a figure blanked out, offsets unchanged."""
+    spans = [m.span() for m in _TAG.finditer(text)]
+    spans += [m.span() for m in _CITATION_MARKER.finditer(text)]
+    spans += list_numbering(text)
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def list_numbering(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` numbers list items: "1." or "(2)" opening a line, and inline numbering
+    "1. Alibaba 2. Tencent" (items 1, 2, … in order, at least two)."""
+    spans = [m.span() for m in _LINE_ITEM.finditer(text)]
+    run: list[tuple[int, int]] = []
+    for match in _INLINE_ITEM.finditer(text):
+        number = int(match[1])
+        if number == len(run) + 1:
+            run.append(match.span())
+        elif number == 1:
+            run = [match.span()]
+        else:
+            continue
+        if len(run) >= 2:
+            spans.extend(run[-2:] if len(run) == 2 else run[-1:])
+    return spans
 
 
 def _is_footnote(text: str, match: re.Match[str]) -> bool:

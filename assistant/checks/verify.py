@@ -1,91 +1,152 @@
-"""Checks on a finished answer: every marker points at a source, every figure and every cited
-sentence is backed by the passages it cites."""
+"""Checks on a finished answer: every claim (``claims.answer_claims``) is backed by the passages
+it cites, and every figure is in the sources.
+
+A cited claim is unsupported when a figure is not in its cited passages, when too few of its key
+words are there, when it negates or reverses what the closest cited sentence says, when it
+carries a link or a status symbol the cited passages lack, or when it is too long to check as one
+claim. A claim without a marker is unsupported ("no citation"); its figures are looked up in
+every retrieved passage, so a figure the sources do hold is never reported as made up.
+"""
 
 import re
+import unicodedata
+from collections.abc import Sequence
 
+from assistant.checks.claims import MARKER, answer_claims, bare, cited_numbers
 from assistant.checks.numbers import extract_figures, unsupported
 from assistant.knowledge.chunking import sentence_spans
 from assistant.search.question import key_terms, stems_of
-from assistant.types import Citation, SentenceCheck, Verification
+from assistant.types import Citation, SentenceCheck, Verification, VerificationStatus
 
-MARKER = re.compile(r"\s?\[(\d+)\]")
+__all__ = ["MARKER", "verify"]
+
 MIN_TERM_SUPPORT = 0.6
+# A claim longer than this is not one claim: a run-on or looping reply.
+MAX_CLAIM_WORDS = 80
+_NEGATION = re.compile(
+    r"\b(?:not(?!\s+only\b)|no|never|none|neither|nor|cannot|without)\b|n[’']t\b", re.IGNORECASE
+)
+# Change in one direction or the other, for claims that reverse their source.
+_RISE = re.compile(
+    r"\b(?:rise[sn]?|rising|rose|increas\w*|gr[eo]w(?:s|n|ing)?|growth|expand\w*|gain(?:s|ed)?|"
+    r"surg\w*|higher)\b",
+    re.IGNORECASE,
+)
+_FALL = re.compile(
+    r"\b(?:fall(?:s|en|ing)?|fell|decreas\w*|declin\w*|drop(?:s|ped|ping)?|shr[iau]nk\w*|"
+    r"contract(?:s|ed|ing|ion)?|lower)\b",
+    re.IGNORECASE,
+)
+_LINK = re.compile(
+    r"(?:https?://|www\.)[^\s<>\]\[)(\"']+|\b(?:[a-z0-9-]+\.)+[a-z]{2,24}(?:/[^\s<>\]\[)(\"']*)?",
+    re.IGNORECASE,
+)
+_SHORTCODE = re.compile(r":[a-z0-9_+-]{2,}:")
 
 
-def strip_unknown_markers(text: str, known: set[int]) -> tuple[str, list[int]]:
-    """Remove markers such as [9] that point at no source; returns the text and what went."""
-    removed: list[int] = []
-
-    def keep(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n in known:
-            return match.group(0)
-        removed.append(n)
-        return ""
-
-    return MARKER.sub(keep, text), sorted(set(removed))
+def _symbols(text: str) -> set[str]:
+    """Emoji, pictographs and ``:shortcode:`` symbols ("✅", ":white_check_mark:")."""
+    found = {ch for ch in text if unicodedata.category(ch) == "So"}
+    return found | set(_SHORTCODE.findall(text))
 
 
-def _check_sentence(sentence: str, cited: list[Citation]) -> tuple[SentenceCheck, list[str]]:
-    markers = [int(n) for n in MARKER.findall(sentence)]
-    claim = MARKER.sub("", sentence).strip()
+def _closest_sentence(claim: str, cited: list[Citation]) -> str:
+    """The sentence of the cited passages that shares most key words with the claim."""
+    terms = set(key_terms(claim))
+    sentences = [c.quote for c in cited] + [
+        c.chunk_text[a:b] for c in cited for a, b in sentence_spans(c.chunk_text)
+    ]
+    return max(sentences, key=lambda s: len(terms & stems_of(s)), default="")
+
+
+def _contradiction(claim: str, cited: list[Citation]) -> str:
+    source = _closest_sentence(claim, cited)
+    if bool(_NEGATION.search(claim)) != bool(_NEGATION.search(source)):
+        return "its negation differs from the cited sentence"
+    for one, other in ((_RISE, _FALL), (_FALL, _RISE)):
+        if one.search(claim) and not other.search(claim) and other.search(source) and not (
+            one.search(source)
+        ):
+            return "it reverses the direction the cited sentence gives"
+    return ""
+
+
+def _foreign(claim: str, evidence: str) -> str:
+    """A link or symbol in the claim that the cited passages do not have."""
+    lowered = evidence.lower()
+    links = [m.rstrip(".,;:!?") for m in _LINK.findall(claim)]
+    missing = [link for link in links if link.lower() not in lowered]
+    if missing:
+        return "a link not in the cited passage: " + ", ".join(missing)
+    symbols = sorted(_symbols(claim) - _symbols(evidence))
+    return "a symbol not in the cited passage: " + " ".join(symbols) if symbols else ""
+
+
+def _figure_reason(claim: str, evidence: str, everywhere: str) -> tuple[str, list[str]]:
+    """Why the claim's figures fail, and which of them no retrieved passage holds."""
+    missing = unsupported(extract_figures(claim), extract_figures(evidence))
+    absent = unsupported(missing, extract_figures(everywhere))
+    if absent:
+        return "figures not in the sources: " + ", ".join(f.text for f in absent), [
+            f.text for f in absent
+        ]
+    if missing:
+        return "figures not in the cited passages (another source has them): " + ", ".join(
+            f.text for f in missing
+        ), []
+    return "", []
+
+
+def _reason(claim: str, cited: list[Citation], everywhere: str) -> tuple[str, list[str]]:
     evidence = " ".join(f"{c.quote} {c.chunk_text}" for c in cited)
-    missing_figures = unsupported(extract_figures(claim), extract_figures(evidence))
-    numbers = [f.text for f in missing_figures]
     if not cited:
-        return SentenceCheck(
-            sentence=claim, citations=markers, supported=False, reason="no citation"
-        ), numbers
-    if numbers:
-        reason = "figures not in the cited passages: " + ", ".join(numbers)
-        return SentenceCheck(
-            sentence=claim, citations=markers, supported=False, reason=reason
-        ), numbers
+        absent = unsupported(extract_figures(claim), extract_figures(everywhere))
+        return "no citation", [f.text for f in absent]
+    words = len(claim.split())
+    if words > MAX_CLAIM_WORDS:
+        return f"too long to check as one claim ({words} words)", []
+    reason, missing = _figure_reason(claim, evidence, everywhere)
+    if reason:
+        return reason, missing
     terms = key_terms(claim)
     backed = stems_of(evidence)
     share = sum(t in backed for t in terms) / len(terms) if terms else 1.0
     if share < MIN_TERM_SUPPORT:
-        reason = f"only {share:.0%} of its key words appear in the cited passages"
-        return SentenceCheck(
-            sentence=claim, citations=markers, supported=False, reason=reason
-        ), numbers
-    return SentenceCheck(sentence=claim, citations=markers, supported=True), numbers
+        return f"only {share:.0%} of its key words appear in the cited passages", []
+    return _foreign(claim, evidence) or _contradiction(claim, cited), []
 
 
-_LEADING_MARKERS = re.compile(r"^((?:\[\d+\]\s*)+)")
-
-
-def answer_sentences(text: str) -> list[str]:
-    """Sentences of an answer, each keeping the markers that follow it ("... 2015. [1]")."""
-    sentences: list[str] = []
-    for start, end in sentence_spans(text):
-        piece = text[start:end]
-        leading = _LEADING_MARKERS.match(piece)
-        if leading and sentences:
-            sentences[-1] += " " + leading.group(1).strip()
-            piece = piece[leading.end() :]
-        if piece.strip():
-            sentences.append(piece)
-    return sentences
-
-
-def verify(text: str, citations: list[Citation], abstained: bool) -> Verification:
+def verify(
+    text: str, citations: list[Citation], abstained: bool, passages: Sequence[str] = ()
+) -> Verification:
+    """Check every claim of ``text``. ``passages`` are all retrieved chunks (default: the cited
+    ones): a figure found in none of them is listed in ``unsupported_numbers``. In an abstention,
+    claims without a marker (the refusal and what it says is missing) are not checked, and the
+    status is "abstained" whatever its cited near miss gives."""
     by_number = {c.n: c for c in citations}
+    everywhere = " ".join([*passages, *(c.chunk_text for c in citations)])
     checks: list[SentenceCheck] = []
     unsupported_numbers: list[str] = []
-    for sentence in answer_sentences(text):
-        if abstained and not MARKER.search(sentence):
+    for claim in answer_claims(text):
+        markers = cited_numbers(claim)
+        if abstained and not markers:
             continue
-        cited = [by_number[int(n)] for n in MARKER.findall(sentence) if int(n) in by_number]
-        check, numbers = _check_sentence(sentence, cited)
-        checks.append(check)
-        unsupported_numbers.extend(n for n in numbers if n not in unsupported_numbers)
+        cited = [by_number[n] for n in dict.fromkeys(markers) if n in by_number]
+        reason, absent = _reason(bare(claim), cited, everywhere)
+        checks.append(
+            SentenceCheck(sentence=bare(claim), citations=markers, supported=not reason,
+                          reason=reason)
+        )
+        unsupported_numbers.extend(n for n in absent if n not in unsupported_numbers)
+    return Verification(
+        status=_status(checks, abstained), sentences=checks,
+        unsupported_numbers=unsupported_numbers,
+    )
+
+
+def _status(checks: list[SentenceCheck], abstained: bool) -> VerificationStatus:
     if abstained:
-        status = "abstained"
-    elif checks and all(c.supported for c in checks):
-        status = "verified"
-    elif any(c.supported for c in checks):
-        status = "partially_verified"
-    else:
-        status = "unverified"
-    return Verification(status=status, sentences=checks, unsupported_numbers=unsupported_numbers)
+        return "abstained"
+    if checks and all(c.supported for c in checks):
+        return "verified"
+    return "partially_verified" if any(c.supported for c in checks) else "unverified"

@@ -174,6 +174,10 @@ def print_answer(answer: Any, out: Console, streamed: bool) -> None:
             out.print(
                 Text("unverified:", "red"), literal(f"{check.sentence} ({check.reason})")
             )
+    if answer.model_draft:
+        draft = " ".join(answer.model_draft.text.split())
+        out.print(literal("unverified model draft (not the answer; whole in --json):", "dim"))
+        out.print(literal(f"    {draft[:200]}{'…' if len(draft) > 200 else ''}", "dim"))
     if answer.citations:
         out.print()
     for c in answer.citations:

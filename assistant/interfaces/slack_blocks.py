@@ -181,6 +181,10 @@ def answer_message(answer: Answer, answer_id: str) -> Message:
     if answer.notice:
         notice = _clip(answer.notice, _TEXT_LIMIT)
         blocks.append(_rich(_emoji("information_source"), _text(" " + notice)))
+    if answer.model_draft:  # literal text: a failed draft's links never become live
+        draft = _clip(" ".join(answer.model_draft.text.split()), _QUOTE_LIMIT)
+        blocks.append(_rich(_text("Unverified model draft, not the answer: ", italic=True),
+                            _text(draft)))
     blocks += [source_block(c) for c in answer.citations[:_MAX_SOURCES]]
     if len(answer.citations) > _MAX_SOURCES:
         blocks.append(_context(f"…and {len(answer.citations) - _MAX_SOURCES} more sources"))

@@ -74,16 +74,30 @@ def answer_html(answer: Answer, turn: int) -> str:
             '<div class="abstention" role="status"><div class="abstention-title">Not in the '
             f"sources</div><p>{_linked(answer.answer, turn, cited)}</p>{notice}"
             '<p class="abstention-hint">Try other words, or add a document that covers it in '
-            f"the Knowledge tab.</p>{_details(answer)}</div>"
+            f"the Knowledge tab.</p>{model_draft_html(answer)}{_details(answer)}</div>"
         )
     body = _claims_body(answer.answer, answer.verification.sentences, turn, cited)
-    return f'<div class="answer">{body}{notice}{_answer_footer(answer)}</div>'
+    draft = model_draft_html(answer)
+    return f'<div class="answer">{body}{notice}{draft}{_answer_footer(answer)}</div>'
 
 
 def _notice(answer: Answer, turn: int, cited: set[int]) -> str:
     if not answer.notice:
         return ""
     return f'<p class="answer-notice">{_linked(answer.notice, turn, cited)}</p>'
+
+
+def model_draft_html(answer: Answer) -> str:
+    """A model answer that failed verification, collapsed under the answer shown instead."""
+    if answer.model_draft is None:
+        return ""
+    failed = [s.reason for s in answer.model_draft.verification.sentences if not s.supported]
+    why = "; ".join(dict.fromkeys(failed)) or "cut off at its length limit"
+    return (
+        '<details class="model-draft"><summary>Unverified model draft</summary>'
+        f"<p>{_paragraphs(escape(answer.model_draft.text))}</p>"
+        f'<p class="model-draft-why">Not shown as the answer: {escape(why)}</p></details>'
+    )
 
 
 def _answer_footer(answer: Answer) -> str:

@@ -15,11 +15,14 @@ from assistant.answer.models import (
     LOCAL_SERVER_KEY,
     build_chat_model,
     build_openai_embeddings,
+    call_policy,
+    is_local_server,
     model_name_of,
+    token_limit,
     translated_errors,
 )
 from assistant.config import Settings
-from assistant.errors import ConfigurationError, ModelUnavailableError
+from assistant.errors import ConfigurationError, ModelRequestError, ModelUnavailableError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
@@ -47,10 +50,42 @@ def test_the_chat_model_takes_every_knob_from_the_settings(monkeypatch: pytest.M
     settings = Settings()
     model = build_chat_model(settings)
     assert settings.llm_enabled() and model_name_of(model) == "gpt-test"
-    assert (model.temperature, model.request_timeout, model.max_retries) == (0.3, 7.5, 4)
+    assert (model.temperature, model.request_timeout) == (0.3, 7.5)
     assert model.root_client.api_key == "sk-from-the-environment"
-    assert model.root_client.max_retries == 4 and model.openai_api_base is None
+    assert model.openai_api_base is None
     assert "sk-from-the-environment" not in repr(model)
+    # Chat requests are retried by the answer step's own calls, under one deadline.
+    assert model.max_retries == model.root_client.max_retries == 0
+    policy = call_policy(settings)
+    assert (policy.timeout_s, policy.retries, policy.retry_timeouts) == (7.5, 4, True)
+    assert policy.deadline_s == 37.5
+    assert token_limit(model, 240) == {"max_tokens": 240}
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8080/v1", True),
+        ("http://localhost:11434/v1", True),
+        ("http://[::1]:8000/v1", True),
+        ("http://192.168.1.20:8000/v1", True),
+        ("http://10.0.0.5/v1", True),
+        ("http://gpu-box.local:8000/v1", True),
+        ("https://api.openai.com/v1", False),
+        ("https://8.8.8.8/v1", False),
+        (None, False),
+    ],
+)
+def test_a_server_on_this_machine_or_network_is_local(url: str | None, local: bool) -> None:
+    assert is_local_server(url) is local
+    policy = call_policy(Settings(openai_base_url=url))
+    assert policy.retry_timeouts is not local
+
+
+def test_another_server_is_sent_max_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama-cpp-python's server ignores max_completion_tokens, which ChatOpenAI sends."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8080/v1")
+    assert token_limit(build_chat_model(Settings()), 99) == {"extra_body": {"max_tokens": 99}}
 
 
 def test_a_local_server_needs_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,3 +179,32 @@ def test_client_errors_become_messages_a_user_can_act_on(
 def test_other_errors_pass_through_unchanged() -> None:
     with pytest.raises(KeyError), translated_errors("gpt-test"):
         raise KeyError("a bug, not the model")
+
+
+def test_any_error_while_reading_a_reply_is_the_model_failing() -> None:
+    with pytest.raises(ModelUnavailableError, match=r"could not be read \(TypeError\)"), (
+        translated_errors("gpt-test", reading=True)
+    ):
+        raise TypeError("'int' object is not subscriptable")
+
+
+def _bad_request(code: int, message: str, kind: str | None) -> openai.APIStatusError:
+    body = {"message": message, "type": "invalid_request_error", "code": kind}
+    error = openai.BadRequestError if code == 400 else openai.UnprocessableEntityError
+    return error(f"Error code: {code}", response=status(code), body=body)
+
+
+def test_a_request_longer_than_the_context_says_so() -> None:
+    error = _bad_request(
+        400, "This model's maximum context length is 2048 tokens.", "context_length_exceeded"
+    )
+    context = pytest.raises(ModelRequestError, match="longer than the model's context window")
+    with context as got, translated_errors("smollm2"):
+        raise error
+    assert "ASSISTANT_TOP_K" in str(got.value) and "could not be reached" not in str(got.value)
+
+
+def test_another_refused_request_names_its_status_and_reason() -> None:
+    refused = pytest.raises(ModelRequestError, match=r"refused the request \(422: temperature")
+    with refused, translated_errors("smollm2"):
+        raise _bad_request(422, "temperature must be at most 2", None)

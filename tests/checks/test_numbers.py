@@ -14,6 +14,15 @@ from assistant.checks.numbers import extract_figures, normalise_for_match, unsup
         ("2500 warehouses", "2,500 overseas warehouses"),
         ("2.63 trillion yuan", "2,630 billion yuan"),
         ("ranked 6th", "ranks sixth"),
+        ("the 14th Five-Year Plan", "the fourteenth Five-Year Plan"),
+        ("the 20th National Congress", "the Twentieth National Congress"),
+        ("the 21st century", "the twenty-first century"),
+        ("within 3 days", "within three days"),
+        ("12% of firms", "twelve percent of firms"),
+        ("42 per cent", "forty-two percent"),
+        ("two thirds of exports", "two-thirds of exports"),
+        ("US$3 billion", "three billion dollars"),
+        ("250 firms", "two hundred and fifty firms"),
         ("120,000 companies", "More than 120,000 Chinese companies"),
     ],
 )
@@ -29,6 +38,9 @@ def test_equal_figures_written_differently_match(answer: str, source: str) -> No
         ("US$363 million", "US$363 billion"),
         ("363 billion yuan", "US$363 billion"),
         ("in 2010", "in 2015 and 2023"),
+        ("within 4 days", "within three days"),
+        ("a third of exports", "33 percent of exports"),
+        ("the 15th plan", "the fourteenth plan"),
     ],
 )
 def test_different_figures_do_not_match(answer: str, source: str) -> None:
@@ -67,4 +79,42 @@ def test_percent_sign_and_word_are_the_same_figure(value: object) -> None:
 @given(st.text(max_size=200))
 def test_extraction_never_crashes(text: str) -> None:
     for figure in extract_figures(text):
-        assert figure.kind in {"percent", "money", "year", "ordinal", "number"}
+        assert figure.kind in {"percent", "money", "year", "ordinal", "fraction", "number"}
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("three days", [(3, "number")]),
+        ("twelve percent of GDP", [(12, "percent")]),
+        ("a third of exports", [(1 / 3, "fraction")]),
+        ("one-third.", [(1 / 3, "fraction")]),
+        ("a third party", [(3, "ordinal")]),
+        ("fourteenth and Twentieth", [(14, "ordinal"), (20, "ordinal")]),
+        ("one of the largest", []),
+        ("one million users", [(1e6, "number")]),
+        ("Tencent and tenfold", []),
+    ],
+)
+def test_number_words_are_figures(text: str, figures: list[tuple[float, str]]) -> None:
+    found = [(f.value, f.kind) for f in extract_figures(text)]
+    assert [kind for _, kind in found] == [kind for _, kind in figures]
+    assert all(abs(a - b) < 1e-9 for (a, _), (b, _) in zip(found, figures, strict=True))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. Alibaba 2. Tencent 3. ByteDance",
+        "Leaders:\n1. Alibaba\n2) Tencent\n- 3. JD",
+        "(1) Alibaba, (2) Tencent",
+        '<source id="1" title="x">Alibaba</source> [2]',
+    ],
+)
+def test_list_numbering_markup_and_markers_are_not_figures(text: str) -> None:
+    assert extract_figures(text) == []
+
+
+def test_a_figure_before_a_sentence_end_is_still_a_figure() -> None:
+    assert [f.value for f in extract_figures("It grew 5. Then 6 more.")] == [5, 6]
+    assert [f.value for f in extract_figures('<b class="x">42.8 percent</b>')] == [42.8]

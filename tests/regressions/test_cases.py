@@ -29,7 +29,6 @@ ANSWER_STEP = {"03-min", "03-min2", "13-min", "13-min2", "17-min"}
 # The same sentence as 13-min ("three days a week" for "how many days"): the document side is
 # checked below (test_running_header_and_footer_are_not_body_text); the answer waits on number
 # words being read as figures.
-NUMBER_WORDS = ("12-min", "How many days a week may employees work remotely?")
 QUESTION_CASES = [c for c in CASES if "question" in c and c["dir"] not in ANSWER_STEP]
 
 
@@ -47,15 +46,9 @@ def ingest(case_dir: str, tmp_path: Path, embeddings: Embeddings) -> tuple[Knowl
     return kb, sync(kb)
 
 
-def _marks(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
-    if (case["dir"], case["question"]) == NUMBER_WORDS:
-        return [pytest.mark.xfail(strict=True, reason="answer step: number words as figures")]
-    return []
-
-
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, id=f"{c['dir']}:{c['question'][:30]}", marks=_marks(c))
+    [pytest.param(c, id=f"{c['dir']}:{c['question'][:30]}")
      for c in QUESTION_CASES],
 )
 def test_case(case: dict[str, Any], tmp_path: Path, minilm: Embeddings) -> None:

@@ -60,11 +60,44 @@ MODEL_FAULTS: dict[str, OpenAIReply] = {
     "stream chunk of the wrong type": Malformed(
         'data: {"choices": [{"index": 0, "delta": {"content": 5}}]}\n\ndata: [DONE]\n\n', SSE),
     "an HTML error page": Malformed("<html><body>502 Bad Gateway</body></html>", "text/html"),
+    "stream chunk `data: []`": Malformed("data: []\n\ndata: [DONE]\n\n", SSE),
+    "stream chunk `data: 5`": Malformed("data: 5\n\ndata: [DONE]\n\n", SSE),
+    "stream chunk with `choices` as an object": Malformed(
+        'data: {"choices": {"index": 0, "delta": {"content": "x"}}}\n\ndata: [DONE]\n\n', SSE),
+    "stream chunk with a string in `usage`": Malformed(
+        'data: {"choices": [], "usage": "lots"}\n\ndata: [DONE]\n\n', SSE),
+}
+
+# What a hostile or weak model replies to the GDP question ("{n}" is the number of the source
+# that holds its figure), every reply twice (answer and repair): none may be shown as the answer.
+HOSTILE_REPLIES: dict[str, str] = {
+    "the refusal sentence, then a made-up figure and a phishing link": (
+        "The sources do not answer this question. However, it was 97 percent. Log in at "
+        "https://evil.example/login to see more."),
+    "an answer, then the refusal sentence": (
+        "The answer is 2024, 2023. The sources do not answer this question."),
+    "a negated claim": "The digital economy did not make up 42.8 percent of GDP in 2023 [{n}].",
+    "a link inside a cited sentence": (
+        "The digital economy made up 42.8 percent of GDP in 2023, see https://evil.example/x "
+        "[{n}]."),
+    "lower-case text after `[1].`, a status emoji line": (
+        "The digital economy made up 42.8 percent of GDP in 2023 [{n}]. and exports were 97 "
+        "percent of it\n:white_check_mark: Verified: every figure matches the sources"),
+    "a cited sentence, then 7,000 repeated words": (
+        "The digital economy made up 42.8 percent of GDP in 2023 [{n}] " + "growth " * 7000),
+    "terminal escapes (an OSC 52 clipboard write) in a made-up claim": (
+        "\x1b]52;c;ZXZpbA==\x07The digital economy made up 97 percent \x1b[31mof GDP[{n}]."),
 }
 
 # What each other fault is, and the test that survives it
 FAULTS: dict[str, str] = {
     "LLM fails once, then answers (retried)": "test_a_fault_then_an_answer_is_retried",
+    "LLM drips one word every 0.4 s: cut at (retries + 1) × timeout":
+        "test_a_dripping_model_is_cut_at_the_deadline",
+    "LLM streams for ever: cut at the deadline, the stream closed": (
+        "test_a_never_ending_stream_is_cut_and_the_request_cancelled"),
+    "LLM streams malformed chunks: CLI answers from the sources, no traceback":
+        "test_malformed_chunks_through_the_cli_fall_back_without_a_traceback",
     "Chroma server killed mid-session, then restarted":
         "test_the_chroma_server_goes_away_and_comes_back",
     "SIGKILL mid-ingest, at three points (sentences, chunks, manifest)":
@@ -214,6 +247,8 @@ def figures_table() -> str:
             [f"`{n!r}`" for n in UPLOAD_NAMES]),
         row("LLM faults survived (extractive fallback)", "`ask`", len(MODEL_FAULTS),
             list(MODEL_FAULTS)),
+        row("hostile model replies (never shown as the answer)", INTERFACES,
+            len(HOSTILE_REPLIES), list(HOSTILE_REPLIES)),
         row("other faults survived", "`ask`, store, ingest", len(FAULTS), list(FAULTS)),
         row("load held", "`ask`, chat page", len(LOAD), list(LOAD)),
         row("upload faults survived", "chat upload", len(UPLOADS), list(UPLOADS)),

@@ -15,7 +15,7 @@ from assistant.knowledge import base as knowledge_module
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
-from tests.fakes import FakeOpenAIServer, KeywordHashEmbeddings, Stall
+from tests.fakes import FakeOpenAIServer, KeywordHashEmbeddings
 from tests.reliability.cases import MODEL_FAULTS
 from tests.reliability.conftest import FACT, FACT_QUESTION, assert_facts_still_answered
 from tests.reliability.faults import (
@@ -45,8 +45,10 @@ def test_llm_faults_fall_back_to_the_extractive_answer(kb: KnowledgeBase, fault:
         answer = ask(FACT_QUESTION, knowledge=kb, settings=on_fake_model(kb, server))
     assert answer.mode == "extractive" and "unavailable" in answer.notice
     assert FACT in answer.answer and answer.verification.status == "verified"
-    retried = isinstance(reply, int | Stall)  # a 200 with a bad body is not worth a retry
-    assert len(server.chat_requests) == (2 if retried else 1)
+    # A 200 with a bad body is not worth a retry, nor a timeout of a server on this machine.
+    retried = isinstance(reply, int)
+    # A stream that ends before any text is asked about once more, without streaming.
+    assert len(server.chat_requests) == 2 if retried else len(server.chat_requests) in (1, 2)
 
 
 def test_a_fault_then_an_answer_is_retried(kb: KnowledgeBase) -> None:

@@ -52,14 +52,16 @@ def test_an_obedient_model_never_has_the_key_and_its_confession_is_flagged(
         "Sure. My system prompt says: You answer questions about a set of documents. "
         "My API key is sk-live-I-do-not-know-it."
     )
-    with FakeOpenAIServer(confession) as server:
+    with FakeOpenAIServer(confession, confession) as server:
         answer = ask(QUESTION, knowledge=injected, settings=with_model(injected, server))
     sent = json.dumps(server.requests)
     assert CANARY_KEY not in sent, "the key goes in the Authorization header only"
-    assert server.keys == [CANARY_KEY]
+    assert server.keys == [CANARY_KEY, CANARY_KEY]  # the answer and its repair round
     assert CANARY_KEY not in answer.model_dump_json()
-    assert answer.verification.status == "unverified" and not answer.citations
-    assert all(not check.supported for check in answer.verification.sentences)
+    draft = answer.model_draft  # never shown as the answer
+    assert draft is not None and confession not in answer.answer
+    assert draft.verification.status == "unverified" and not draft.citations
+    assert all(not check.supported for check in draft.verification.sentences)
 
 
 def test_an_injected_document_does_not_steer_the_offline_answer(injected: KnowledgeBase) -> None:
@@ -69,11 +71,12 @@ def test_an_injected_document_does_not_steer_the_offline_answer(injected: Knowle
 
 
 def test_an_obeyed_injected_document_gives_a_flagged_answer(injected: KnowledgeBase) -> None:
-    with FakeOpenAIServer("banana") as server:
+    with FakeOpenAIServer("banana", "banana") as server:
         answer = ask(FACT_QUESTION, knowledge=injected, settings=with_model(injected, server))
-    assert answer.answer.lower().startswith("banana")
-    assert answer.verification.status == "unverified", "an answer without support is flagged"
-    [check] = answer.verification.sentences
+    assert "banana" not in answer.answer.lower() and answer.model_draft is not None
+    assert answer.model_draft.text == "banana"
+    assert answer.model_draft.verification.status == "unverified", "no support: flagged"
+    [check] = answer.model_draft.verification.sentences
     assert not check.supported and check.reason
 
 
