@@ -97,6 +97,14 @@ def test_negation_and_links_the_passage_has_are_fine() -> None:
     assert verify(rose, [_citation(1, grew)], False).status == "verified"
 
 
+def test_what_a_not_but_sentence_asserts_is_no_negation_but_its_set_aside_part_is() -> None:
+    passage = "Its approach has not been driven by design but by the rise of e-commerce platforms."
+    asserted = "Its approach grew out of the rise of e-commerce platforms [1]."
+    assert verify(asserted, [_citation(1, passage)], False).status == "verified"
+    denied = "Its approach was not shaped by e-commerce platforms [1]."
+    assert verify(denied, [_citation(1, passage)], False).status == "unverified"
+
+
 def test_text_after_a_cited_sentence_is_its_own_claim_whatever_its_case() -> None:
     text = (
         "The digital economy made up 42.8 percent of GDP in 2023 [1]. and it is the largest in "
