@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         "by one against the sentences' (a model pass over up to six sentences: about 30 ms on "
         "2 cores). Off, search is faster and recall@1 lower (see the README's benchmarks).",
     )
+    answer_parameters: Path | None = Field(
+        None,
+        description="The answer step's fitted parameters (JSON written by `python -m "
+        "benchmarks.fit_answer`); default: the packaged file fitted on SQuAD 2.0 dev articles.",
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are rejected.")
     max_answer_chars: int = Field(600, ge=100, description="Extractive answers stay under this.")
     chat_model: str | None = Field(

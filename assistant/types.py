@@ -80,6 +80,9 @@ class Stamp(BaseModel):
     answer_mode: str
     prompt_version: str
     package_version: str
+    answer_parameters: str = Field(
+        default="", description="Version of the answer step's fitted parameters."
+    )
 
 
 class Support(BaseModel):

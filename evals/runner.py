@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.knowledge.ingest import IngestReport
-from evals.cases import FixtureError, fixture_files, load_cases
+from evals.cases import Case, FixtureError, fixture_files, load_cases
 from evals.gate import (
     BASELINE_PATH,
     Baseline,
@@ -21,11 +21,13 @@ from evals.gate import (
 from evals.metrics import summarise
 from evals.report import RESULTS_DIR, build_report, history, save_run, write_html, write_json
 from evals.runs import Progress, prepare_knowledge, run_cases
+from evals.squad import load_spec, prepare
 
 
 @dataclass
 class EvalOptions:
     fixtures: list[Path] = field(default_factory=list)
+    dataset: Path | None = None  # a dataset spec (evals/squad.py) instead of fixtures
     json_path: Path | None = None
     html_path: Path | None = None
     baseline_path: Path | None = None
@@ -56,6 +58,9 @@ def baseline_for(options: EvalOptions) -> tuple[Path | None, Baseline | None]:
         if not options.baseline_path.exists() and options.update_baseline:
             return options.baseline_path, None
         return options.baseline_path, load_baseline(options.baseline_path)
+    if options.dataset:
+        path = options.dataset.with_suffix(".baseline.json")
+        return path, load_baseline(path) if path.exists() else None
     if options.fixtures:
         if options.update_baseline:
             raise FixtureError(
@@ -76,6 +81,18 @@ def write_reports(report: dict[str, Any], options: EvalOptions) -> tuple[Path, P
     return run_path, html_path
 
 
+def _cases_and_settings(options: EvalOptions, settings: Settings) -> tuple[list[Case], Settings]:
+    """The fixtures' cases on the configured knowledge dir, or a dataset's cases on its own
+    knowledge dir and collection (written under the data dir)."""
+    if options.dataset is None:
+        return load_cases(options.fixtures), settings
+    if options.fixtures:
+        raise FixtureError("Give either fixture files or a dataset spec, not both.")
+    prepared = prepare(load_spec(options.dataset), options.dataset.stem, settings.data_dir)
+    update = {"knowledge_dir": prepared.knowledge_dir, "collection": prepared.collection}
+    return prepared.cases, settings.model_copy(update=update)
+
+
 def evaluate(
     options: EvalOptions,
     ingest_progress: Progress | None = None,
@@ -84,9 +101,9 @@ def evaluate(
     """Run the suite; fixture and baseline files are checked before anything is ingested."""
     if options.repeat < 1:
         raise FixtureError(f"--repeat must be at least 1, not {options.repeat}.")
-    cases = load_cases(options.fixtures)
-    baseline_path, baseline = baseline_for(options)
     settings = options.settings or Settings.model_validate({})
+    cases, settings = _cases_and_settings(options, settings)
+    baseline_path, baseline = baseline_for(options)
     started_at, clock = datetime.now(UTC).isoformat(timespec="seconds"), time.perf_counter()
     kb, ingest = prepare_knowledge(settings, ingest_progress)
     results, stamp = run_cases(cases, kb, repeat=options.repeat, progress=case_progress)
@@ -98,7 +115,9 @@ def evaluate(
         "duration_s": round(time.perf_counter() - clock, 1),
         "repeat": options.repeat,
         "k": settings.top_k,
-        "fixtures": [str(path) for path in fixture_files(options.fixtures)],
+        "fixtures": [str(options.dataset)] if options.dataset else [
+            str(path) for path in fixture_files(options.fixtures)
+        ],
         "knowledge_dir": str(settings.knowledge_dir),
         "corpus_fingerprint": fingerprint,
         "stamp": stamp.model_dump() if stamp else None,

@@ -10,19 +10,21 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant import __version__
-from assistant.answer import conversation, extractive, llm, repair, standalone
+from assistant.answer import conversation, extractive, llm, parts, repair, standalone
 from assistant.answer.condense import condense, needs_context, topical
 from assistant.answer.draft import Draft
 from assistant.answer.intents import recognise
 from assistant.answer.models import CallPolicy, call_policy
-from assistant.answer.support import support_for
+from assistant.answer.parts import split_parts
+from assistant.answer.support import summary_support, support_for
 from assistant.checks.verify import verify
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError, ModelRequestError, ModelUnavailableError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.shared import environment_settings, shared_knowledge_base
-from assistant.search.retrieve import Retrieval, search
-from assistant.types import Answer, ModelDraft, Stamp, Turn, Verification
+from assistant.search.rerank import parameters
+from assistant.search.retrieve import Retrieval, merged, search
+from assistant.types import Answer, ModelDraft, Stamp, Support, Turn, Verification
 
 EXTRACTIVE_VERSION = "extractive/1"
 # Control and bidi-override characters, and lone surrogates (undecodable bytes of a command
@@ -113,6 +115,7 @@ def ask_stream(
     recognised = recognise(cleaned)
     steps = conversation.reply(kb, model, recognised)
     rewritten = cleaned
+    retrievals: list[Retrieval] = []
     if steps is None:
         kb.require_documents()
         policy = call_policy(settings, time.monotonic())
@@ -121,9 +124,11 @@ def ask_stream(
         )
         timings["condense"] = _ms(started)
         mark = time.perf_counter()
-        retrieval = search(kb, rewritten, k or settings.top_k, sources)
+        retrievals = [
+            search(kb, part, k or settings.top_k, sources) for part in split_parts(rewritten)
+        ]
         timings["retrieve"] = _ms(mark)
-        steps = _answer(kb, settings, (model, policy), rewritten, retrieval, notice)
+        steps = _answer(kb, settings, (model, policy), rewritten, retrievals, notice)
     mark = time.perf_counter()
     draft: Draft | None = None
     for event in steps:
@@ -132,6 +137,8 @@ def ask_stream(
         else:
             yield event
     assert draft is not None
+    if draft.confidence is None and retrievals and not draft.abstained:
+        draft.confidence = min(extractive.assess(kb, r).confidence for r in retrievals)
     timings["answer"] = _ms(mark)
     yield _finish(kb, cleaned, rewritten, draft, timings, started)
 
@@ -168,18 +175,20 @@ def _unavailable(exc: ModelUnavailableError) -> str:
 
 def _answer(
     kb: KnowledgeBase, settings: Settings, model: tuple[Any, CallPolicy], question: str,
-    retrieval: Retrieval, notice: str,
+    retrievals: list[Retrieval], notice: str,
 ) -> Iterator[str | Draft]:
     """The model's answer when there is a model and it passes its checks; the extractive one
     otherwise (no model, the model failed, or its answer failed verification even after a
-    repair: then the model's draft goes along, marked unverified)."""
+    repair: then the model's draft goes along, marked unverified). A question with several
+    parts has a retrieval per part."""
     chat_model, policy = model
     shown = False
     failed: Draft | None = None
     if chat_model is not None:
         try:
             for event in llm.answer(
-                chat_model, question, retrieval.hits, policy=policy, embeddings=kb.embeddings
+                chat_model, question, merged(retrievals).hits, policy=policy,
+                embeddings=kb.embeddings,
             ):
                 if isinstance(event, str):
                     shown = True
@@ -191,7 +200,7 @@ def _answer(
                     failed = event
         except ModelUnavailableError as exc:
             notice = _unavailable(exc)
-    draft = extractive.answer(kb, retrieval, settings.max_answer_chars)
+    draft = parts.answer(kb, retrievals, settings.max_answer_chars)
     draft.notice = _distrusted(failed) if failed else notice
     draft.model_draft = _model_draft(failed) if failed else None
     yield ("\n\n" if shown else "") + draft.text
@@ -231,22 +240,30 @@ def _finish(
     verification.repaired = draft.repaired
     timings["verify"] = _ms(mark)
     timings["total"] = _ms(started)
+    params = parameters(kb)
     stamp = Stamp(
         corpus_fingerprint=kb.lexical.fingerprint,
         embedding_model=kb.embedding_model,
         answer_mode=draft.mode,
         prompt_version=draft.prompt_version or EXTRACTIVE_VERSION,
         package_version=__version__,
+        answer_parameters=params.version,
     )
     return Answer(
         question=question, standalone_question=standalone, answer=draft.shown or draft.text,
         abstained=draft.abstained, mode=draft.mode, citations=draft.citations,
         verification=verification, stamp=stamp, notice=draft.notice, timings_ms=timings,
-        support=(
-            support_for(draft.abstained, verification) if draft.text else conversation.NO_CLAIMS
-        ),
-        intent=draft.intent, model_draft=draft.model_draft,
+        support=_support(draft, verification, params.answered_from), intent=draft.intent,
+        model_draft=draft.model_draft,
     )
+
+
+def _support(draft: Draft, verification: Verification, answered_from: float) -> Support:
+    if not draft.text:
+        return conversation.NO_CLAIMS
+    if draft.intent == "summary":
+        return summary_support(verification)
+    return support_for(draft.abstained, verification, draft.confidence, answered_from)
 
 
 def _ms(since: float) -> float:

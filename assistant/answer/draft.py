@@ -24,6 +24,7 @@ class Draft:
     passages: list[str] = field(default_factory=list)  # every retrieved chunk's text
     cut_off: bool = False  # the reply hit its length limit
     model_draft: ModelDraft | None = None  # a model answer that failed, kept beside this one
+    confidence: float | None = None  # fitted probability that the answer answers the question
 
 
 def citation(n: int, hit: Hit, spans: list[tuple[int, int]]) -> Citation:

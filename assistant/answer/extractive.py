@@ -1,42 +1,54 @@
 """Offline answers: the one to three source sentences that best answer the question, cited.
 
-Every sentence of an answer is a verbatim sentence of a source. When a constraint of the
-question (a year, a name, a quantity) is met by no retrieved sentence, the answer abstains and
-names the nearest thing the sources do say.
+Every sentence of an answer is a verbatim sentence of a source. The answer declines when
+evidence says the sources do not answer: a name the question asks about is absent from the
+whole corpus, no retrieved sentence meets the question's year or figure, or the fitted
+confidence that the best sentence answers is below the fitted threshold
+(``assistant.search.fitted``). Declines name the nearest thing the sources do say.
 """
 
+import math
 import re
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from assistant.answer.draft import REFUSAL, Draft, citation
 from assistant.checks.numbers import years_in
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.chunking import drop_footnote_marks
-from assistant.knowledge.embeddings import as_array
-from assistant.search.question import QuestionNeeds, mentions, mentions_words, stems_of
-from assistant.search.rerank import TERM_WEIGHT, Candidate, meets
+from assistant.search.features import ALIGNED_FEATURES, confidence_row, swaps
+from assistant.search.fitted import AnswerStepParameters
+from assistant.search.presence import absent_names
+from assistant.search.question import QuestionNeeds, mentions, mentions_words
+from assistant.search.rerank import Candidate, meets, parameters
 from assistant.search.retrieve import Retrieval
 from assistant.types import Hit
 
 MODE = "extractive"
-MIN_SIMILARITY = 0.30
-MIN_RELEVANCE = 0.42
-MIN_MEASURE_SIMILARITY = 0.3
-FOLLOWER_RATIO = 0.85
-
 
 # "AliExpress, Shein and Temu": names listed together, sharing one figure.
 _GROUP = re.compile(r"(?:[A-Z][\w.&/-]*,\s+)+[A-Z][\w.&/-]*,?\s+and\s+[A-Z][\w.&/-]*")
 
 
+@dataclass
+class Assessment:
+    """What the answer step found: a rule's decline, or the best unit with its confidence."""
+
+    decline: Draft | None = None
+    best: Candidate | None = None
+    eligible: list[Candidate] = field(default_factory=list)
+    row: np.ndarray | None = None
+    confidence: float = 0.0
+
+
 def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
-    """Abstain, saying what the sources do give when they hold something close."""
+    """Decline, saying what the sources do give when they hold a figure for another year."""
     if needs.years:
         close = [
             c
             for c in pool[:6]
-            if years_in(c.text)
-            and c.similarity >= MIN_SIMILARITY
-            and all(mentions_words(c.hit.text, e) for e in needs.entities)
+            if years_in(c.text) and all(mentions_words(c.hit.text, e) for e in needs.entities)
         ]
         if close:
             best = close[0]
@@ -47,11 +59,6 @@ def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
             text = f"{REFUSAL} The sources give {noun} for {listing}, not {wanted} [1]."
             return Draft(text, [citation(1, best.hit, best.spans)], True, MODE)
     return Draft(REFUSAL, [], True, MODE)
-
-
-def _similarity(kb: KnowledgeBase, first: str, second: str) -> float:
-    vectors = as_array(kb.embeddings, [first, second])
-    return float(vectors[0] @ vectors[1])
 
 
 def _named_only_with_others(best: Candidate, needs: QuestionNeeds) -> str:
@@ -71,59 +78,106 @@ def _near_miss_group(best: Candidate, entity: str) -> Draft:
     return Draft(text, [citation(1, best.hit, best.spans)], True, MODE)
 
 
-def _absent_entities(pool: list[Candidate], needs: QuestionNeeds) -> list[str]:
-    """Names in the question that no retrieved passage mentions."""
-    texts = {c.hit.chunk_id: f"{c.hit.title} {c.hit.text}" for c in pool}
-    return [e for e in needs.entities if not any(mentions_words(t, e) for t in texts.values())]
+def _about_entities(candidate: Candidate, needs: QuestionNeeds) -> bool:
+    """A figure belongs to what its passage is about: every name the question asks about is
+    in the unit, its chunk, section or document title."""
+    where = f"{candidate.hit.title} {candidate.hit.section} {candidate.hit.text}"
+    return all(mentions_words(where, e) for e in needs.entities)
+
+
+def _eligible(pool: list[Candidate], needs: QuestionNeeds) -> list[Candidate]:
+    figure_asked = needs.asked in ("quantity", "time") or bool(needs.years)
+    return [
+        c for c in pool if meets(c, needs) and (not figure_asked or _about_entities(c, needs))
+    ]
+
+
+def _confidence_row(
+    kb: KnowledgeBase, params: AnswerStepParameters, question: str, best: Candidate,
+    eligible: list[Candidate], needs: QuestionNeeds,
+) -> np.ndarray:
+    """The confidence features of the best unit; its word alignment, when it has none (word
+    alignment off, or a remote model), is the fitted mean, so it weighs nothing."""
+    names = params.confidence.features
+    aligned = best.aligned
+    if aligned is None:
+        aligned = np.asarray([params.confidence.mean[names.index(n)] for n in ALIGNED_FEATURES])
+    taken = set(best.spans)
+    runner_up = next(
+        (c.score for c in eligible if c is not best and not taken & set(c.spans)), best.score - 4
+    )
+    weights = kb.lexical.idf(needs.terms)
+    total = sum(weights.values()) or 1.0
+    unknown = sum(w for t, w in weights.items() if not kb.lexical.knows(t)) / total
+    context = f"{best.hit.title} {best.hit.section} {best.text}"
+    return confidence_row(
+        best.features, aligned, best.score, runner_up, unknown, needs.asked != "other",
+        swaps(question, context),
+    )
+
+
+def assess(kb: KnowledgeBase, retrieval: Retrieval) -> Assessment:
+    """Apply the evidence rules, then score the best unit's confidence."""
+    needs, pool = retrieval.needs, retrieval.candidates
+    if not pool:
+        return Assessment(decline=Draft(REFUSAL, [], True, MODE))
+    absent = absent_names(kb, needs.entities, [c.hit for c in pool])
+    if absent:
+        text = f"{REFUSAL} They do not mention {' or '.join(absent)}."
+        return Assessment(decline=Draft(text, [], True, MODE))
+    if needs.measure and not any(kb.lexical.knows(term) for term in needs.measure):
+        text = f"{REFUSAL} They give no figure for {needs.measure_text}."
+        return Assessment(decline=Draft(text, [], True, MODE))
+    eligible = _eligible(pool, needs)
+    if not eligible:
+        return Assessment(decline=_near_miss(pool, needs))
+    best = eligible[0]
+    alone = _named_only_with_others(best, needs)
+    if alone:
+        return Assessment(decline=_near_miss_group(best, alone), best=best)
+    params = parameters(kb)
+    row = _confidence_row(kb, params, retrieval.query, best, eligible, needs)
+    confidence = float(params.confidence.probability(row[None, :])[0])
+    return Assessment(best=best, eligible=eligible, row=row, confidence=confidence)
 
 
 def answer(kb: KnowledgeBase, retrieval: Retrieval, max_chars: int) -> Draft:
-    needs, pool = retrieval.needs, retrieval.candidates
-    if not pool or (pool[0].similarity < MIN_SIMILARITY and pool[0].coverage < 0.5):
-        return Draft(REFUSAL, [], True, MODE)
-    absent = _absent_entities(pool, needs)
-    if absent:
-        return Draft(f"{REFUSAL} They do not mention {' or '.join(absent)}.", [], True, MODE)
-    known = [kb.lexical.knows(term) for term in needs.measure]
-    if needs.measure and not any(known):
-        return Draft(f"{REFUSAL} They give no figure for {needs.measure_text}.", [], True, MODE)
-    eligible = [c for c in pool if meets(c, needs)]
-    if not eligible:
-        return _near_miss(pool, needs)
-    best = eligible[0]
-    if best.similarity + TERM_WEIGHT * best.coverage < MIN_RELEVANCE:
-        return Draft(REFUSAL, [], True, MODE)
-    if not all(known) and _similarity(kb, needs.measure_text, best.text) < MIN_MEASURE_SIMILARITY:
-        return Draft(f"{REFUSAL} They give no figure for {needs.measure_text}.", [], True, MODE)
-    alone = _named_only_with_others(best, needs)
-    if alone:
-        return _near_miss_group(best, alone)
-    return _compose(_with_followers(best, eligible, needs, max_chars))
+    found = assess(kb, retrieval)
+    if found.decline is not None:
+        return found.decline
+    params = parameters(kb)
+    assert found.best is not None
+    if found.confidence < params.decline_below:
+        draft = _near_miss(retrieval.candidates, retrieval.needs)
+    else:
+        chosen = with_followers(found.best, found.eligible, max_chars, params.follower_ratio)
+        draft = compose(chosen)
+    draft.confidence = found.confidence
+    return draft
 
 
-def _with_followers(
-    best: Candidate, eligible: list[Candidate], needs: QuestionNeeds, max_chars: int
+def with_followers(
+    best: Candidate, eligible: list[Candidate], max_chars: int, ratio: float
 ) -> list[Candidate]:
-    """Add up to two more sentences when they are nearly as good and say something new."""
+    """Add up to two more units nearly as likely to answer as the best (the re-ranker's
+    softmax gives them at least ``ratio`` times its probability), that repeat no quoted
+    sentence and fit the length."""
     chosen = [best]
-    covered = stems_of(best.text) & set(needs.terms)
     length = len(best.text)
     taken = {(best.hit.chunk_id, span) for span in best.spans}
     for other in eligible[1:]:
-        if len(chosen) == 3 or other.score < FOLLOWER_RATIO * best.score:
+        if len(chosen) == 3 or math.exp(other.score - best.score) < ratio:
             break
-        adds = (stems_of(other.text) & set(needs.terms)) - covered
         overlaps = any((other.hit.chunk_id, span) in taken for span in other.spans)
-        if not adds or overlaps or length + len(other.text) + 5 > max_chars:
+        if overlaps or length + len(other.text) + 5 > max_chars:
             continue
         taken |= {(other.hit.chunk_id, span) for span in other.spans}
         chosen.append(other)
-        covered |= adds
         length += len(other.text) + 5
     return chosen
 
 
-def _compose(chosen: list[Candidate]) -> Draft:
+def compose(chosen: list[Candidate]) -> Draft:
     """Sentences in document order, one marker per chunk."""
     chosen = sorted(chosen, key=lambda c: (c.hit.source, c.hit.start + c.spans[0][0]))
     numbers: dict[str, int] = {}

@@ -1,6 +1,12 @@
 """Support levels: what an interface may tell a reader about how far the sources back an answer.
 
-Each level is reached only by a check that can fail; a declined answer is never "answered".
+Each level is reached only by checks that can fail:
+- ``answered``: the fitted confidence that the cited passage answers the question is at least
+  the threshold chosen on held-out public data for 97% precision (``assistant.search.fitted``),
+  and every cited sentence and figure was found in its cited passage;
+- ``related``: an answer was given but one of those checks did not pass: the passage is about
+  the question's topic and may not answer it;
+- ``declined``: the assistant said the sources do not answer.
 """
 
 from assistant.types import Support, SupportLevel, Verification
@@ -12,12 +18,37 @@ LABELS: dict[SupportLevel, str] = {
 }
 
 
-def support_for(abstained: bool, verification: Verification) -> Support:
-    """The level of a finished answer: declined, answered when every cited claim checked out,
-    related otherwise."""
+def support_for(
+    abstained: bool,
+    verification: Verification,
+    confidence: float | None = None,
+    answered_from: float = 1.0,
+) -> Support:
+    """The level of a finished answer; ``confidence`` is the fitted probability (None when
+    nothing estimated it, which never reaches "answered")."""
     if abstained:
         return Support(level="declined", label=LABELS["declined"])
+    shown = None if confidence is None else round(confidence, 3)
+    checked = verification.status == "verified"
+    confident = confidence is not None and confidence >= answered_from
+    reasons = [
+        "every cited sentence and figure is in its cited passage"
+        if checked
+        else "a sentence or figure could not be found in its cited passage",
+        f"confidence that the passage answers the question: {shown:.2f} "
+        f"({'at or above' if confident else 'below'} {answered_from:.2f})"
+        if shown is not None
+        else "no confidence estimate for this answer",
+    ]
+    level: SupportLevel = "answered" if checked and confident else "related"
+    return Support(level=level, label=LABELS[level], confidence=shown, reasons=reasons)
+
+
+def summary_support(verification: Verification) -> Support:
+    """A summary asks for no fact: it is "answered" when every sentence it quotes was found in
+    its cited passage, "related" otherwise."""
     if verification.status == "verified":
-        reasons = ["every cited sentence and figure is in its cited passage"]
+        reasons = ["a summary: every sentence is quoted from its cited passage"]
         return Support(level="answered", label=LABELS["answered"], reasons=reasons)
-    return Support(level="related", label=LABELS["related"])
+    reasons = ["a summary sentence could not be found in its cited passage"]
+    return Support(level="related", label=LABELS["related"], reasons=reasons)

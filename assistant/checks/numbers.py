@@ -99,8 +99,8 @@ def _kind(match: re.Match[str], value: float) -> tuple[str, str]:
     if (
         not match["scale"]
         and value.is_integer()
-        and 1800 <= value <= 2100
-        and "," not in match["value"]
+        and 1000 <= value <= 2100
+        and re.fullmatch(r"\d{4}", match["value"])
     ):
         return "year", ""
     return "number", ""

@@ -53,6 +53,11 @@ def eval_command(
     fixtures: Annotated[
         list[Path] | None, typer.Option(help="Fixture files or folders (default: the bundled).")
     ] = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="A dataset spec (YAML naming a SQuAD-format file, its articles and a "
+                     "seeded sample) to run instead of fixtures, on its own knowledge dir."),
+    ] = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the JSON report here.")
     ] = None,
@@ -75,6 +80,7 @@ def eval_command(
 
     options = EvalOptions(
         fixtures=fixtures or [],
+        dataset=dataset,
         json_path=json_path,
         html_path=html_path,
         baseline_path=baseline,

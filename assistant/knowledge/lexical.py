@@ -182,6 +182,21 @@ class LexicalIndex:
             tokenizer = self._tokenizer
         return tokenizer is not None and term in tokenizer.get_vocab_dict()
 
+    def near(self, term: str, distance: int) -> bool:
+        """Whether a stemmed term, or one within ``distance`` edits of it (a typo), occurs in
+        the indexed chunks."""
+        if self.knows(term) or distance < 1:
+            return self.knows(term)
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        with self._lock:
+            vocabulary = list(self._tokenizer.get_vocab_dict()) if self._tokenizer else []
+        match = process.extractOne(
+            term, vocabulary, scorer=Levenshtein.distance, score_cutoff=distance
+        )
+        return match is not None
+
     def __len__(self) -> int:
         return len(self._ids)
 

@@ -3,17 +3,12 @@
 "What is the main obstacle…?" is answered by a sentence naming "the primary hurdle"; "How are
 these pacts described?" by the words a source puts in quotation marks; "Rather than planning,
 what shaped…?" by a sentence that says "not by design but by…". Sentence similarity misses
-these shapes, so the re-ranker adds a bonus to a sentence that has the form asked for.
+these shapes, so the re-ranker reads whether a sentence has the form asked for as one of its
+features (its weight is fitted with the others).
 """
 
 import re
 from dataclasses import dataclass
-
-RANK_WEIGHT = 0.25
-WORDING_WEIGHT = 0.3
-# Scaled by how alike the two set-aside things are: "deliberate planning" and "design" score
-# about 0.4 with MiniLM, "deliberate planning" and "specific rules" about 0.2.
-CONTRAST_WEIGHT = 0.3
 
 _RANK_WORDS = r"(?:main|primary|chief|principal|biggest|greatest|foremost|most important)"
 _ASKS_RANK = re.compile(rf"\b{_RANK_WORDS}\b", re.IGNORECASE)
@@ -58,14 +53,17 @@ def asked_form(question: str) -> AskedForm:
 
 
 def form_bonus(form: AskedForm, text: str) -> float:
-    """The bonus for the rank and wording forms; the contrast form needs embeddings."""
-    bonus = RANK_WEIGHT if form.ranked and _RANKS.search(text) else 0.0
-    return bonus + (WORDING_WEIGHT if form.wording and _QUOTED.search(text) else 0.0)
+    """How many of the rank and wording forms asked for the text has (0, 1 or 2); the
+    contrast form needs embeddings (``contrast_bonus``)."""
+    ranked = form.ranked and _RANKS.search(text) is not None
+    return float(ranked) + float(form.wording and _QUOTED.search(text) is not None)
 
 
 def contrast_bonus(likeness: float) -> float:
-    """The bonus for a sentence whose set-aside thing is this alike to the question's."""
-    return CONTRAST_WEIGHT * max(0.0, likeness)
+    """The contrast form's share for a sentence whose set-aside thing is this alike (cosine)
+    to the question's: "deliberate planning" and "design" score about 0.4 with MiniLM,
+    "deliberate planning" and "specific rules" about 0.2."""
+    return max(0.0, likeness)
 
 
 def set_aside(text: str) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from assistant.checks.numbers import years_in
 from assistant.knowledge.lexical import split_terms
+from assistant.search.answer_types import AnswerType, asked_type
 from assistant.search.forms import AskedForm, asked_form
 
 _QUESTION_WORDS = frozenset(
@@ -53,7 +54,9 @@ _ALONE = re.compile(
     r"\b(on (its|their|his|her) own|alone|by itself|individually|separately|by themselves)\b",
     re.IGNORECASE,
 )
-_WHEN = re.compile(r"\b((what|which) year|when)\b", re.IGNORECASE)
+# A year is required only when the question asks for one; "when" is also answered by a date,
+# a duration or a recurrence ("within two weeks", "on the last working day of each month").
+_WHEN = re.compile(r"\b(?:what|which|in what|in which) year\b", re.IGNORECASE)
 _ENTITY = re.compile(r"\b[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*")
 _ACRONYM = re.compile(r"[A-Z]{2,8}")
 # Capitalised words, with the small words a long form keeps: "Association of Southeast Asian
@@ -88,14 +91,20 @@ def stems_of(text: str) -> frozenset[str]:
     return frozenset(_stemmer().stemWords(split_terms(text)))
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s+|\n\s*)[\"“‘(]?$")
+
+
 def entities_in(question: str) -> list[str]:
-    """Capitalised names the answer must be about (not a question's first word)."""
+    """Capitalised names the answer must be about. The first word of each of the question's
+    sentences is capitalised by grammar ("Describe each.", "Based on…"), so it is no name unless
+    it is an acronym."""
     found: list[str] = []
     for match in _ENTITY.finditer(question):
         words = [
             w.strip(".-").removesuffix("'s").removesuffix("’s") for w in match.group(0).split()
         ]
-        if match.start() == len(question) - len(question.lstrip()) and not words[0].isupper():
+        starts_sentence = _SENTENCE_START.search(question[: match.start()]) is not None
+        if starts_sentence and not words[0].isupper():
             words = words[1:]
         while words and words[0].lower() in _NOT_ENTITIES:
             words = words[1:]
@@ -162,6 +171,7 @@ class QuestionNeeds:
     measure_text: str = ""
     alone: bool = False
     form: AskedForm = field(default_factory=AskedForm)
+    asked: AnswerType = "other"
 
 
 def analyse(question: str) -> QuestionNeeds:
@@ -175,6 +185,7 @@ def analyse(question: str) -> QuestionNeeds:
         wants_year=wants_year,
         alone=bool(_ALONE.search(question)),
         form=asked_form(question),
+        asked=asked_type(question),
         **_measure(question),
     )
 

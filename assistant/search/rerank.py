@@ -1,40 +1,34 @@
 """Sentence-level re-ranking of the fused chunks, and the scored sentences the answer reuses.
 
-A sentence (or a sentence with the one it leans on) scores by its similarity to the question,
-the share of the question's key terms it covers (weighted by IDF), the names it mentions, and
-how closely its words in context match the question's ("primary hurdle" for "biggest
-obstacle"), and whether it has the form the question asks for (``assistant.search.forms``). A chunk
-ranks by its best sentence, so the passage that answers comes first.
+Every unit (a sentence, or a sentence with the one it leans on) gets the features of
+``assistant.search.features``; a fitted logistic regression turns them into the log-odds that
+the unit holds the answer. The leading units are then compared word by word with the question
+(word alignment: "primary hurdle" for "biggest obstacle") and scored again by a second fitted
+model that reads those alignments too. A chunk ranks by its best unit, so the passage that
+answers comes first.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from assistant.checks.numbers import extract_figures
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.chunking import drop_footnote_marks
 from assistant.knowledge.embeddings import as_array
-from assistant.search.forms import contrast_bonus, form_bonus, set_aside
-from assistant.search.question import QuestionNeeds, mentions, stems_of
+from assistant.search.answer_types import holds_type
+from assistant.search.features import QuestionContext, UnitPlace, unit_row, with_contrast
+from assistant.search.fitted import AnswerStepParameters, load_parameters
+from assistant.search.forms import set_aside
+from assistant.search.question import QuestionNeeds, stems_of
 from assistant.types import Hit
-
-TERM_WEIGHT = 0.5
-ENTITY_WEIGHT = 0.15
-ALIGNMENT_WEIGHT = 1.0
-PAIR_COST = 0.05
-# Word alignment costs a model pass per sentence, so it only settles close calls: the
-# candidates within this margin of the best, at most this many.
-ALIGNMENT_MARGIN = 0.15
-ALIGNMENT_MAX_UNITS = 3
 
 # A sentence opening like this leans on the one before it ("These agreements", "The primary
 # hurdle", "However, its submission"), so the two are scored and quoted together.
 _ANAPHOR = re.compile(
-    r"^(?:[A-Z][\w ]{0,20}, )?(?:this|these|that|those|it|its|they|their|such|the)\b|"
-    r"\b(?:this|these|those|such)\b",
+    r"^(?:[A-Z][\w ]{0,20}, )?(?:this|these|that|those|it|its|they|their|such|the|he|she|his|"
+    r"her)\b|\b(?:this|these|those|such)\b",
     re.IGNORECASE,
 )
 
@@ -43,7 +37,7 @@ Span = tuple[int, int]
 
 @dataclass
 class Candidate:
-    """One sentence, or a sentence with the one before it when that one gives its subject."""
+    """One unit with its feature row and fitted score (log-odds that it holds the answer)."""
 
     hit: Hit
     spans: list[Span]
@@ -51,6 +45,12 @@ class Candidate:
     similarity: float
     coverage: float
     score: float
+    features: np.ndarray = field(repr=False)
+    aligned: np.ndarray | None = field(default=None, repr=False)
+
+
+def parameters(kb: KnowledgeBase) -> AnswerStepParameters:
+    return load_parameters(kb.settings.answer_parameters)
 
 
 def meets(candidate: Candidate, needs: QuestionNeeds) -> bool:
@@ -61,62 +61,112 @@ def meets(candidate: Candidate, needs: QuestionNeeds) -> bool:
 def holds_what_is_asked(text: str, needs: QuestionNeeds) -> bool:
     if not (needs.years or needs.wants_year or needs.wants_quantity):
         return True
-    figures = extract_figures(text)
-    if needs.years and not needs.years <= {int(f.value) for f in figures if f.kind == "year"}:
+    years = {y for y in needs.years}
+    found = {int(v) for v in _years(text)}
+    if years and not years <= found:
         return False
-    if needs.wants_year and not any(f.kind == "year" for f in figures):
+    if needs.wants_year and not found:
         return False
-    return not needs.wants_quantity or any(f.kind != "year" for f in figures)
+    return not needs.wants_quantity or holds_type("quantity", text, "")
+
+
+def _years(text: str) -> list[float]:
+    from assistant.checks.numbers import extract_figures
+
+    return [f.value for f in extract_figures(text) if f.kind == "year"]
 
 
 def rerank(
     kb: KnowledgeBase, hits: list[Hit], query_vector: np.ndarray, question: str,
     needs: QuestionNeeds,
 ) -> tuple[list[Hit], list[Candidate]]:
-    """Hits ordered by their best sentence (those meeting the question's constraints first)."""
+    """Hits ordered by their best unit (those meeting the question's constraints first)."""
     scored = score_sentences(kb, hits, query_vector, question, needs)
     best: dict[str, tuple[bool, float]] = {}
     for candidate in scored:
         key = (meets(candidate, needs), candidate.score)
         best[candidate.hit.chunk_id] = max(best.get(candidate.hit.chunk_id, key), key)
-    ordered = sorted(hits, key=lambda hit: best.get(hit.chunk_id, (False, -1.0)), reverse=True)
+    ordered = sorted(hits, key=lambda hit: best.get(hit.chunk_id, (False, -99.0)), reverse=True)
     for hit in ordered:
         hit.rerank_score = round(best[hit.chunk_id][1], 4) if hit.chunk_id in best else None
     return ordered, scored
+
+
+def unit_candidates(
+    kb: KnowledgeBase, hits: list[Hit], query_vector: np.ndarray, question: str,
+    needs: QuestionNeeds,
+) -> list[Candidate]:
+    """Every unit of the hits with its feature row, unscored (score 0), in chunk order."""
+    vectors = kb.store.sentence_vectors({hit.chunk_id: len(hit.sentences) for hit in hits})
+    context = QuestionContext.build(question, needs, kb.lexical.idf(needs.terms), len(kb.lexical))
+    top_lexical = max((hit.lexical_score or 0.0 for hit in hits), default=0.0) or 1.0
+    found: list[Candidate] = []
+    for rank, hit in enumerate(sorted(hits, key=lambda h: -h.fused_score)):
+        units = _units(hit, vectors, query_vector, needs)
+        single = {spans[0]: similarity for spans, similarity in units if len(spans) == 1}
+        order = list(single)
+        best = max(single.values(), default=0.0)
+        lexical = (hit.lexical_score or 0.0) / top_lexical
+        for spans, similarity in units:
+            place = UnitPlace(rank, lexical, best, _around(spans, order, single, similarity))
+            text, row = unit_row(context, hit, spans, similarity, place)
+            found.append(Candidate(hit, spans, text, similarity, float(row[1]), 0.0, row))
+    if needs.form.rejected:
+        _add_contrast(kb.embeddings, needs.form.rejected, found)
+    return found
+
+
+def _around(
+    spans: list[Span], order: list[Span], single: dict[Span, float], own: float
+) -> float:
+    """The best similarity of the sentences just before and after the unit (its own when it
+    has no neighbours)."""
+    first, last = order.index(spans[0]), order.index(spans[-1])
+    around = [single[order[i]] for i in (first - 1, last + 1) if 0 <= i < len(order)]
+    return max(around, default=own)
 
 
 def score_sentences(
     kb: KnowledgeBase, hits: list[Hit], query_vector: np.ndarray, question: str,
     needs: QuestionNeeds,
 ) -> list[Candidate]:
-    """Every sentence (and leaning pair) of the hits, best first."""
-    vectors = kb.store.sentence_vectors({hit.chunk_id: len(hit.sentences) for hit in hits})
-    weights = kb.lexical.idf(needs.terms)
-    weight_total = sum(weights.values()) or 1.0
-    found: list[Candidate] = []
-    for hit in hits:
-        in_chunk = {e for e in needs.entities if mentions(hit.text, e)}
-        for spans, similarity in _units(hit, vectors, query_vector, needs):
-            text = " ".join(drop_footnote_marks(hit.text[a:b]) for a, b in spans)
-            context = stems_of(f"{hit.section} {text}")
-            coverage = sum(w for t, w in weights.items() if t in context) / weight_total
-            named = sum(
-                1.0 if e in in_chunk and mentions(text, e) else 0.5 if e in in_chunk else 0.0
-                for e in needs.entities
-            ) / max(1, len(needs.entities))
-            score = similarity + TERM_WEIGHT * coverage + ENTITY_WEIGHT * named
-            score += form_bonus(needs.form, text) - PAIR_COST * (len(spans) - 1)
-            found.append(Candidate(hit, spans, text, similarity, coverage, score))
-    if needs.form.rejected:
-        _add_contrast(kb.embeddings, needs.form.rejected, found)
+    """Every unit of the hits, best first."""
+    params = parameters(kb)
+    found = unit_candidates(kb, hits, query_vector, question, needs)
+    if not found:
+        return []
+    scores = params.ranker.logit(np.stack([c.features for c in found]))
+    for candidate, score in zip(found, scores.tolist(), strict=True):
+        candidate.score = score
     found.sort(key=lambda c: -c.score)
     if kb.settings.word_alignment:
-        _add_alignment(kb.embeddings, question, needs, found)
+        _rescore_leading(kb, params, question, needs, found)
     return sorted(found, key=lambda c: -c.score)
 
 
+def _rescore_leading(
+    kb: KnowledgeBase, params: AnswerStepParameters, question: str, needs: QuestionNeeds,
+    ranked: list[Candidate],
+) -> None:
+    """Score the leading units again with their word alignment; the rest keep their order
+    below them (shifted so that no unit outranks a leading one it trailed)."""
+    leading, rest = ranked[: params.aligned_units], ranked[params.aligned_units :]
+    aligned = alignments(kb.embeddings, question, needs, leading)
+    if aligned is None:
+        return
+    rows = np.hstack([np.stack([c.features for c in leading]), aligned])
+    first_scores = [c.score for c in leading]
+    for candidate, pair, score in zip(
+        leading, aligned, params.aligned_ranker.logit(rows).tolist(), strict=True
+    ):
+        candidate.aligned, candidate.score = pair, score
+    shift = min(first_scores) - min(c.score for c in leading)
+    for candidate in rest:
+        candidate.score -= shift
+
+
 def _add_contrast(embeddings: Any, rejected: str, candidates: list[Candidate]) -> None:
-    """Raise the sentences that set aside something like what the question sets aside."""
+    """Mark the units that set aside something like what the question sets aside."""
     phrases = {c.text: set_aside(c.text) for c in candidates}
     distinct = sorted({p for found in phrases.values() for p in found})
     if not distinct:
@@ -125,23 +175,8 @@ def _add_contrast(embeddings: Any, rejected: str, candidates: list[Candidate]) -
     likeness = dict(zip(distinct, (vectors[1:] @ vectors[0]).tolist(), strict=True))
     for candidate in candidates:
         if phrases[candidate.text]:
-            candidate.score += contrast_bonus(max(likeness[p] for p in phrases[candidate.text]))
-
-
-def _add_alignment(
-    embeddings: Any, question: str, needs: QuestionNeeds, ranked: list[Candidate]
-) -> None:
-    """Raise the leading candidates by how much better their words match the question's than
-    the worst of them; the rest keep their scores. A lone leader has nothing to settle."""
-    leading = [c for c in ranked if c.score >= ranked[0].score - ALIGNMENT_MARGIN] if ranked else []
-    leading = leading[:ALIGNMENT_MAX_UNITS]
-    if len(leading) < 2:
-        return
-    aligned = _alignments(embeddings, question, needs, [(c.hit, c.spans) for c in leading])
-    if not aligned:
-        return
-    for candidate, alignment in zip(leading, aligned, strict=True):
-        candidate.score += ALIGNMENT_WEIGHT * (alignment - min(aligned))
+            best = max(likeness[p] for p in phrases[candidate.text])
+            candidate.features = with_contrast(candidate.features, best)
 
 
 def _units(
@@ -177,32 +212,36 @@ def _leans(text: str, previous: Span, span: Span, needs: QuestionNeeds) -> bool:
     )
 
 
-def _alignments(
-    embeddings: Any, question: str, needs: QuestionNeeds, units: list[tuple[Hit, list[Span]]]
-) -> list[float]:
-    """For each unit, the mean over the question's key words of their closest word in it.
+def alignments(
+    embeddings: Any, question: str, needs: QuestionNeeds, units: list[Candidate]
+) -> np.ndarray | None:
+    """For each unit, the mean and the minimum over the question's key words of their closest
+    word in it (shape: units × 2).
 
-    Empty when the embeddings give no word vectors (a remote model) or the question has no
+    None when the embeddings give no word vectors (a remote model) or the question has no
     key words.
     """
     embed_tokens = getattr(embeddings, "embed_tokens", None)
     if embed_tokens is None or not units:
-        return []
+        return None
     texts: dict[tuple[str, Span], str] = {}
-    for hit, spans in units:
-        for a, b in spans:
-            texts.setdefault((hit.chunk_id, (a, b)), drop_footnote_marks(hit.text[a:b]))
+    for unit in units:
+        for a, b in unit.spans:
+            texts.setdefault((unit.hit.chunk_id, (a, b)), drop_footnote_marks(unit.hit.text[a:b]))
     (pieces, question_vectors), *encoded = embed_tokens([question, *texts.values()])
     keep = [i for i, piece in enumerate(pieces) if _is_key_word(piece, needs)]
     if not keep:
-        return []
+        return None
     by_sentence = {key: vectors for key, (_, vectors) in zip(texts, encoded, strict=True)}
     focus = question_vectors[keep].astype(np.float32)
-    scores = []
-    for hit, spans in units:
-        words = np.concatenate([by_sentence[(hit.chunk_id, s)] for s in spans]).astype(np.float32)
-        scores.append(float((focus @ words.T).max(axis=1).mean()))
-    return scores
+    rows = []
+    for unit in units:
+        words = np.concatenate(
+            [by_sentence[(unit.hit.chunk_id, s)] for s in unit.spans]
+        ).astype(np.float32)
+        closest = (focus @ words.T).max(axis=1)
+        rows.append((float(closest.mean()), float(closest.min())))
+    return np.asarray(rows, dtype=np.float32)
 
 
 def _is_key_word(piece: str, needs: QuestionNeeds) -> bool:

@@ -30,6 +30,19 @@ class Retrieval:
     query_vector: np.ndarray
     needs: QuestionNeeds = field(default_factory=lambda: QuestionNeeds(terms=[]))
     candidates: list[Candidate] = field(default_factory=list)
+    query: str = ""
+
+
+def merged(retrievals: list[Retrieval]) -> Retrieval:
+    """One retrieval from several (the parts of a question): their hits without repeats, in
+    turn; the first part's needs; every candidate, best first."""
+    if len(retrievals) == 1:
+        return retrievals[0]
+    hits = list({hit.chunk_id: hit for r in retrievals for hit in r.hits}.values())
+    candidates = sorted((c for r in retrievals for c in r.candidates), key=lambda c: -c.score)
+    query = " ".join(r.query for r in retrievals)
+    first = retrievals[0]
+    return Retrieval(hits, first.query_vector, first.needs, candidates, query)
 
 
 def search(
@@ -37,6 +50,20 @@ def search(
 ) -> Retrieval:
     kb.refresh()
     query_vector = np.asarray(kb.embeddings.embed_query(query), dtype=np.float32)
+    pool_hits = fused_pool(kb, query, query_vector, k, sources)
+    needs = analyse(query)
+    ordered, scored = rerank(kb, pool_hits, query_vector, query, needs)
+    kept = {hit.chunk_id for hit in ordered[:k]}
+    return Retrieval(
+        ordered[:k], query_vector, needs, [c for c in scored if c.hit.chunk_id in kept], query
+    )
+
+
+def fused_pool(
+    kb: KnowledgeBase, query: str, query_vector: np.ndarray, k: int,
+    sources: Sequence[str] | None = None,
+) -> list[Hit]:
+    """The chunks handed to the re-ranker: dense and BM25 rankings fused, best first."""
     wanted = list(sources) if sources else None
     pool = max(CANDIDATES, 4 * k)
     dense: dict[str, float] = {}
@@ -51,13 +78,7 @@ def search(
     }
     fused = _reciprocal_rank_fusion([_ranked(dense), _ranked(lexical)])
     ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
-    pool_hits = _distinct_hits(kb, ranked, max(k, RERANK_POOL), dense, lexical, fused)
-    needs = analyse(query)
-    ordered, scored = rerank(kb, pool_hits, query_vector, query, needs)
-    kept = {hit.chunk_id for hit in ordered[:k]}
-    return Retrieval(
-        ordered[:k], query_vector, needs, [c for c in scored if c.hit.chunk_id in kept]
-    )
+    return _distinct_hits(kb, ranked, max(k, RERANK_POOL), dense, lexical, fused)
 
 
 def _distinct_hits(

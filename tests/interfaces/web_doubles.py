@@ -52,7 +52,8 @@ def make_answer(
     return Answer(
         question=question, standalone_question=question, answer=f"{quote} [1]", abstained=False,
         mode=mode, citations=[citation], stamp=stamp, timings_ms={"total": 12.0},
-        verification=verification, support=support_for(False, verification),
+        verification=verification,
+        support=support_for(False, verification, confidence=0.9, answered_from=0.8),
     )
 
 
