@@ -195,11 +195,25 @@ def _units(
             continue
         units.append(([span], float(vector @ query)))
         previous_span, previous = keyed[position - 1] if position else (span, None)
-        if previous is not None and _leans(hit.text, previous_span, span, needs):
-            pair = previous + vector
-            pair_similarity = float(pair @ query) / max(float(np.linalg.norm(pair)), 1e-9)
-            units.append(([previous_span, span], pair_similarity))
+        if previous is not None and (
+            _leans(hit.text, previous_span, span, needs)
+            or _explains(hit.text, span, needs)
+        ):
+            units.append(([previous_span, span], _pair_similarity(previous, vector, query)))
     return units
+
+
+def _pair_similarity(first: np.ndarray, second: np.ndarray, query: np.ndarray) -> float:
+    pair = first + second
+    return float(pair @ query) / max(float(np.linalg.norm(pair)), 1e-9)
+
+
+def _explains(text: str, span: Span, needs: QuestionNeeds) -> bool:
+    """A why or how question is often answered by the sentence after the one that matches it:
+    this one gives the reason or the way."""
+    return needs.asked in ("reason", "manner") and holds_type(
+        needs.asked, text[span[0] : span[1]], ""
+    )
 
 
 def _leans(text: str, previous: Span, span: Span, needs: QuestionNeeds) -> bool:
