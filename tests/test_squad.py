@@ -73,7 +73,7 @@ def test_named_articles_only_and_unknown_names_refused(squad_file: Path) -> None
 def test_a_file_that_is_not_squad_format_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"data": [{"paragraphs": 3}]}')
-    with pytest.raises(FixtureError, match="bad.json: not SQuAD-format JSON"):
+    with pytest.raises(FixtureError, match=r"bad\.json: not SQuAD-format JSON"):
         load_articles(bad)
 
 

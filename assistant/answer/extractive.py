@@ -20,7 +20,7 @@ from assistant.knowledge.chunking import drop_footnote_marks
 from assistant.search.features import ALIGNED_FEATURES, confidence_row, swaps
 from assistant.search.fitted import AnswerStepParameters
 from assistant.search.presence import absent_names
-from assistant.search.question import QuestionNeeds, mentions, mentions_words
+from assistant.search.question import QuestionNeeds, mentions, mentions_words, stems_of
 from assistant.search.rerank import Candidate, meets, parameters
 from assistant.search.retrieve import Retrieval
 from assistant.types import Hit
@@ -78,17 +78,24 @@ def _near_miss_group(best: Candidate, entity: str) -> Draft:
     return Draft(text, [citation(1, best.hit, best.spans)], True, MODE)
 
 
-def _about_entities(candidate: Candidate, needs: QuestionNeeds) -> bool:
-    """A figure belongs to what its passage is about: every name the question asks about is
-    in the unit, its chunk, section or document title."""
-    where = f"{candidate.hit.title} {candidate.hit.section} {candidate.hit.text}"
-    return all(mentions_words(where, e) for e in needs.entities)
+def _about_entities(kb: KnowledgeBase, candidate: Candidate, needs: QuestionNeeds) -> bool:
+    """A figure belongs to the document it is in: every name the question asks about is in
+    the unit's chunk, section or title, or elsewhere in its document (a question about one
+    company is not answered from another company's document)."""
+    hit = candidate.hit
+    where = f"{hit.title} {hit.section} {hit.text}"
+    return all(
+        mentions_words(where, e)
+        or all(kb.lexical.search(word, 1, [hit.source]) for word in e.split())
+        for e in needs.entities
+    )
 
 
-def _eligible(pool: list[Candidate], needs: QuestionNeeds) -> list[Candidate]:
+def _eligible(kb: KnowledgeBase, pool: list[Candidate], needs: QuestionNeeds) -> list[Candidate]:
     figure_asked = needs.asked in ("quantity", "time") or bool(needs.years)
     return [
-        c for c in pool if meets(c, needs) and (not figure_asked or _about_entities(c, needs))
+        c for c in pool
+        if meets(c, needs) and (not figure_asked or _about_entities(kb, c, needs))
     ]
 
 
@@ -128,7 +135,7 @@ def assess(kb: KnowledgeBase, retrieval: Retrieval) -> Assessment:
     if needs.measure and not any(kb.lexical.knows(term) for term in needs.measure):
         text = f"{REFUSAL} They give no figure for {needs.measure_text}."
         return Assessment(decline=Draft(text, [], True, MODE))
-    eligible = _eligible(pool, needs)
+    eligible = _eligible(kb, pool, needs)
     if not eligible:
         return Assessment(decline=_near_miss(pool, needs))
     best = eligible[0]
@@ -150,29 +157,35 @@ def answer(kb: KnowledgeBase, retrieval: Retrieval, max_chars: int) -> Draft:
     if found.confidence < params.decline_below:
         draft = _near_miss(retrieval.candidates, retrieval.needs)
     else:
-        chosen = with_followers(found.best, found.eligible, max_chars, params.follower_ratio)
+        chosen = with_followers(
+            found.best, found.eligible, retrieval.needs.terms, max_chars, params.follower_ratio
+        )
         draft = compose(chosen)
     draft.confidence = found.confidence
     return draft
 
 
 def with_followers(
-    best: Candidate, eligible: list[Candidate], max_chars: int, ratio: float
+    best: Candidate, eligible: list[Candidate], terms: list[str], max_chars: int, ratio: float
 ) -> list[Candidate]:
     """Add up to two more units nearly as likely to answer as the best (the re-ranker's
-    softmax gives them at least ``ratio`` times its probability), that repeat no quoted
-    sentence and fit the length."""
+    softmax gives them at least ``ratio`` times its probability) that hold a question term
+    (``terms``, stemmed) the quoted units do not, repeat no quoted sentence and fit the
+    length."""
     chosen = [best]
     length = len(best.text)
     taken = {(best.hit.chunk_id, span) for span in best.spans}
+    covered = stems_of(best.text)
     for other in eligible[1:]:
         if len(chosen) == 3 or math.exp(other.score - best.score) < ratio:
             break
         overlaps = any((other.hit.chunk_id, span) in taken for span in other.spans)
-        if overlaps or length + len(other.text) + 5 > max_chars:
+        adds = (stems_of(other.text) - covered) & set(terms)
+        if overlaps or not adds or length + len(other.text) + 5 > max_chars:
             continue
         taken |= {(other.hit.chunk_id, span) for span in other.spans}
         chosen.append(other)
+        covered |= stems_of(other.text)
         length += len(other.text) + 5
     return chosen
 

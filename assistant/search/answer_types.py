@@ -1,8 +1,8 @@
 """What kind of answer a question asks for, and whether a passage holds one.
 
 General question-type rules, not cue words of any one document: "when" wants a date, a duration
-or a recurrence; "how many" a figure written in digits or words; "who" a name; "where" a place;
-"why" a reason; "how" a way of doing something.
+or a recurrence; "how many" a figure written in digits or words (``assistant.checks.numbers``);
+"who" a name; "where" a place; "why" a reason; "how" a way of doing something.
 """
 
 import re
@@ -10,8 +10,12 @@ from functools import lru_cache
 from typing import Literal
 
 from assistant.checks.numbers import extract_figures
+from assistant.search.forms import asked_form, claims_primacy, quotes_wording, set_aside
 
-AnswerType = Literal["time", "quantity", "person", "place", "reason", "manner", "other"]
+AnswerType = Literal[
+    "contrast", "wording", "time", "quantity", "person", "place", "reason", "primacy", "manner",
+    "other",
+]
 
 _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("quantity", re.compile(
@@ -21,6 +25,7 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"|were) (?:there|it)\b", re.IGNORECASE)),
     ("time", re.compile(
         r"\bwhen\b|\bwhat (?:year|date|time|day|month|century|decade|period|era|age)\b|"
+        r"\bwhat\b[^?]{0,30}\b(?:hours|times|schedule|deadline)\b|"
         r"\bwhich (?:year|date|day|month|century|decade|period|era)\b|\bhow long ago\b",
         re.IGNORECASE)),
     ("person", re.compile(r"\b(?:who|whom|whose)\b", re.IGNORECASE)),
@@ -44,18 +49,12 @@ _NUMBER_WORD = (
 )
 _TIME = re.compile(
     rf"\b(?:{_MONTHS})\b|\b\d{{1,4}}(?:s|th|st|nd|rd)?\s+(?:BC|AD|BCE|CE)\b|\b1\d{{3}}s?\b|"
+    rf"\b\d{{1,2}}[:.]\d{{2}}\b|\b\d{{1,2}}\s?(?:am|pm|a\.m\.|p\.m\.)|\bnoon\b|\bmidnight\b|"
     rf"\b20\d{{2}}s?\b|\b{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})?[\s-]+{_UNITS}\b|"
     rf"\b(?:each|every|per|last|first|next|following|previous)\s+(?:working\s+)?"
     rf"(?:day|week|month|year|quarter|morning|evening|night|time)\b|\b(?:daily|weekly|monthly|"
     rf"yearly|annually|quarterly|centur(?:y|ies)|decades?|era|period|dynasty|reign|age)\b|"
     rf"\b(?:before|after|during|until|since|within|by the time)\b",
-    re.IGNORECASE,
-)
-_NUMBER_WORDS = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-    r"eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|half|third|quarter|"
-    r"single|double|twice|thrice|several|majority|minority|most|few)\b",
     re.IGNORECASE,
 )
 _REASON = re.compile(
@@ -76,11 +75,20 @@ _NAME = re.compile(
 
 @lru_cache(maxsize=4096)
 def asked_type(question: str) -> AnswerType:
-    """The first matching rule of ``_ASKS``; "other" for what/which questions and the rest."""
+    """What the question's wording asks for: a contrast ("Rather than A, what…?"), the words
+    used ("How is it described?"), then the first matching rule of ``_ASKS``, then primacy
+    ("the main obstacle"), a way ("how…?"); "other" for the rest."""
+    form = asked_form(question)
+    if form.rejected:
+        return "contrast"
+    if form.wording:
+        return "wording"
     for kind, pattern in _ASKS:
+        if kind == "manner" and form.ranked:
+            return "primacy"
         if pattern.search(question):
             return kind
-    return "other"
+    return "primacy" if form.ranked else "other"
 
 
 def _names(text: str) -> set[str]:
@@ -90,9 +98,9 @@ def _names(text: str) -> set[str]:
 def holds_type(kind: AnswerType, text: str, question: str) -> bool:
     """Whether ``text`` holds an answer of ``kind`` that the question does not already state."""
     if kind == "quantity":
-        asked = {f.text for f in extract_figures(question)}
-        return any(f.kind != "year" and f.text not in asked for f in extract_figures(text)) or (
-            _NUMBER_WORDS.search(text) is not None
+        asked = {f.text.lower() for f in extract_figures(question)}
+        return any(
+            f.kind != "year" and f.text.lower() not in asked for f in extract_figures(text)
         )
     if kind == "time":
         asked = {m.group(0).lower() for m in _TIME.finditer(question)}
@@ -103,4 +111,10 @@ def holds_type(kind: AnswerType, text: str, question: str) -> bool:
         return _REASON.search(text) is not None
     if kind == "manner":
         return _MANNER.search(text) is not None
+    if kind == "primacy":
+        return claims_primacy(text)
+    if kind == "wording":
+        return quotes_wording(text)
+    if kind == "contrast":
+        return bool(set_aside(text))
     return True

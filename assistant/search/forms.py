@@ -3,8 +3,8 @@
 "What is the main obstacle…?" is answered by a sentence naming "the primary hurdle"; "How are
 these pacts described?" by the words a source puts in quotation marks; "Rather than planning,
 what shaped…?" by a sentence that says "not by design but by…". Sentence similarity misses
-these shapes, so the re-ranker reads whether a sentence has the form asked for as one of its
-features (its weight is fitted with the others).
+these shapes; they are answer types (``assistant.search.answer_types``) like "when" wanting a
+date, and the re-ranker's fitted weight for a matching answer type covers them.
 """
 
 import re
@@ -52,18 +52,14 @@ def asked_form(question: str) -> AskedForm:
     )
 
 
-def form_bonus(form: AskedForm, text: str) -> float:
-    """How many of the rank and wording forms asked for the text has (0, 1 or 2); the
-    contrast form needs embeddings (``contrast_bonus``)."""
-    ranked = form.ranked and _RANKS.search(text) is not None
-    return float(ranked) + float(form.wording and _QUOTED.search(text) is not None)
+def claims_primacy(text: str) -> bool:
+    """ "The primary hurdle is …", not "four main areas"."""
+    return _RANKS.search(text) is not None
 
 
-def contrast_bonus(likeness: float) -> float:
-    """The contrast form's share for a sentence whose set-aside thing is this alike (cosine)
-    to the question's: "deliberate planning" and "design" score about 0.4 with MiniLM,
-    "deliberate planning" and "specific rules" about 0.2."""
-    return max(0.0, likeness)
+def quotes_wording(text: str) -> bool:
+    """Words the text puts in quotation marks."""
+    return _QUOTED.search(text) is not None
 
 
 def set_aside(text: str) -> list[str]:

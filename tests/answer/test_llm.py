@@ -343,7 +343,7 @@ def test_an_empty_reply_abstains_with_a_notice(kb: KnowledgeBase) -> None:
         (f"{GDP_CLAIM} [{{n}}].", ["Checked answer:", f"{GDP_CLAIM} [1].", "it was corrected"]),
         ("It made up 48.2 percent [{n}].", [
             "Checked answer:", "making up 42.8", "unverified model draft (not the answer",
-            "    It made up 48.2 percent [1].", "Answers the question", "· extractive",
+            "    It made up 48.2 percent [1].", "Related passage only", "· extractive",
         ]),
     ],
 )

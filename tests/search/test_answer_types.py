@@ -8,6 +8,7 @@ from assistant.search.answer_types import asked_type, holds_type
     [
         ("When must the training be completed?", "time"),
         ("In what year was the Edict of Nantes issued?", "time"),
+        ("What are the opening hours on Saturday?", "time"),
         ("How many days a week may employees work remotely?", "quantity"),
         ("What percentage of staff cycle to work?", "quantity"),
         ("Who founded the museum?", "person"),
@@ -15,6 +16,10 @@ from assistant.search.answer_types import asked_type, holds_type
         ("Why did the Huguenots leave France?", "reason"),
         ("How do I renew an expired certificate?", "manner"),
         ("What is the Digital Silk Road?", "other"),
+        ("What is the main obstacle to the merger?", "primacy"),
+        ("How are the two pacts described?", "wording"),
+        ("Rather than planning, what shaped the policy?", "contrast"),
+        ("How many main areas are there?", "quantity"),
     ],
 )
 def test_the_question_word_says_what_kind_of_answer_is_asked_for(question: str, kind: str) -> None:
@@ -27,6 +32,7 @@ def test_the_question_word_says_what_kind_of_answer_is_asked_for(question: str, 
         "The training must be completed within the first two weeks of employment.",
         "Payroll runs on the last working day of each month.",
         "The edict was issued in 1598.",
+        "Saturday: 10:00 to 14:00",
     ],
 )
 def test_dates_durations_and_recurrences_answer_when(sentence: str) -> None:

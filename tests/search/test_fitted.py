@@ -31,7 +31,7 @@ def test_a_file_fitted_for_other_features_is_refused_by_name(tmp_path: Path) -> 
     raw["ranker"]["features"] = ["similarity"]
     stale = tmp_path / "old.json"
     stale.write_text(json.dumps(raw))
-    with pytest.raises(ConfigurationError, match="do not fit this version.*fit_answer"):
+    with pytest.raises(ConfigurationError, match=r"do not fit this version.*fit_answer"):
         load_parameters(stale)
     with pytest.raises(ConfigurationError, match="cannot be read"):
         load_parameters(tmp_path / "missing.json")

@@ -3,8 +3,8 @@ import pytest
 from assistant.search.forms import (
     AskedForm,
     asked_form,
-    contrast_bonus,
-    form_bonus,
+    claims_primacy,
+    quotes_wording,
     set_aside,
 )
 
@@ -32,17 +32,14 @@ def test_the_form_a_question_asks_for(question: str, expected: AskedForm) -> Non
 
 
 def test_a_primacy_claim_has_the_rank_form_but_a_count_of_main_things_does_not() -> None:
-    ranked = AskedForm(ranked=True)
-    assert form_bonus(ranked, "The primary hurdle is the cost of energy.") == 1.0
-    assert form_bonus(ranked, "It falls into four main areas: food, fuel, rent and tax.") == 0.0
-    assert form_bonus(AskedForm(), "The primary hurdle is the cost of energy.") == 0.0
+    assert claims_primacy("The primary hurdle is the cost of energy.")
+    assert not claims_primacy("It falls into four main areas: food, fuel, rent and tax.")
 
 
 def test_quoted_wording_has_the_wording_form() -> None:
-    wording = AskedForm(wording=True)
-    assert form_bonus(wording, "They call it the “new engine” of growth.") == 1.0
-    assert form_bonus(wording, 'They call it the "new engine" of growth.') == 1.0
-    assert form_bonus(wording, "China’s exports grew in the country’s ports.") == 0.0
+    assert quotes_wording("They call it the “new engine” of growth.")
+    assert quotes_wording('They call it the "new engine" of growth.')
+    assert not quotes_wording("China’s exports grew in the country’s ports.")
 
 
 @pytest.mark.parametrize(
@@ -57,8 +54,3 @@ def test_quoted_wording_has_the_wording_form() -> None:
 )
 def test_what_a_sentence_sets_aside(sentence: str, expected: list[str]) -> None:
     assert set_aside(sentence) == expected
-
-
-def test_the_contrast_share_grows_with_likeness_and_is_never_negative() -> None:
-    assert contrast_bonus(0.4) > contrast_bonus(0.2) > 0.0
-    assert contrast_bonus(-0.3) == 0.0

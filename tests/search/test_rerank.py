@@ -1,8 +1,13 @@
+import json
+from pathlib import Path
+
 import pytest
 
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
-from assistant.search import forms, rerank
+from assistant.search.features import UNIT_FEATURES
+from assistant.search.fitted import PACKAGED
+from assistant.search.rerank import parameters
 from assistant.search.retrieve import RERANK_POOL, search
 
 HURDLE = "What is the biggest obstacle to China joining the CPTPP and DEPA?"
@@ -31,12 +36,15 @@ def test_a_year_the_question_names_puts_the_chunk_with_that_year_first(
     assert "2015" in hits[0].text
 
 
-def test_word_alignment_settles_a_paraphrase_the_sentence_vectors_miss(
-    bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+def test_the_leading_units_are_scored_again_with_their_word_alignment(
+    bundled_kb: KnowledgeBase,
 ) -> None:
-    assert search(bundled_kb, GAIN, 4).candidates[0].text.startswith("Geopolitically")
-    monkeypatch.setattr(rerank, "ALIGNMENT_WEIGHT", 0.0)
-    assert not search(bundled_kb, GAIN, 4).candidates[0].text.startswith("Geopolitically")
+    candidates = search(bundled_kb, GAIN, 4).candidates
+    leading = parameters(bundled_kb).aligned_units
+    assert candidates[0].text.startswith("Geopolitically")
+    assert all(c.aligned is not None for c in candidates[:leading])
+    assert all(c.aligned is None for c in candidates[leading:])
+    assert min(c.score for c in candidates[:leading]) >= max(c.score for c in candidates[leading:])
 
 
 def test_a_leaning_sentence_is_scored_with_the_one_it_leans_on(
@@ -68,34 +76,26 @@ def test_word_alignment_can_be_turned_off(
     bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bundled_kb.settings, "word_alignment", False)
-    assert not search(bundled_kb, GAIN, 4).candidates[0].text.startswith("Geopolitically")
+    candidates = search(bundled_kb, GAIN, 4).candidates
+    assert candidates and all(c.aligned is None for c in candidates)
 
 
-@pytest.mark.parametrize(
-    ("question", "answering", "weight"),
-    [
-        (
-            "What is the main thing standing in the way of China joining the CPTPP and DEPA?",
-            "The primary hurdle",
-            "RANK_WEIGHT",
-        ),
-        (
-            "How are DEPA and CPTPP described in terms of digital trade rules?",
-            "“highest standards”",
-            "WORDING_WEIGHT",
-        ),
-        (
-            "Rather than deliberate planning, what shaped China's changing stance on digital"
-            " trade?",
-            "not been driven by design",
-            "CONTRAST_WEIGHT",
-        ),
-    ],
-)
-def test_a_sentence_with_the_form_the_question_asks_for_comes_first(
-    bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, question: str,
-    answering: str, weight: str,
+def _without_feature(tmp_path: Path, name: str) -> Path:
+    """The packaged parameters with one unit feature's weight set to zero in both rankers."""
+    raw = json.loads(PACKAGED.read_text(encoding="utf-8"))
+    for ranker in ("ranker", "aligned_ranker"):
+        raw[ranker]["weights"][UNIT_FEATURES.index(name)] = 0.0
+    path = tmp_path / f"without-{name}.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    return path
+
+
+def test_a_sentence_with_the_form_the_question_asks_for_comes_first_by_its_fitted_weight(
+    bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    assert answering in search(bundled_kb, question, 2).candidates[0].text
-    monkeypatch.setattr(forms, weight, 0.0)
-    assert answering not in search(bundled_kb, question, 2).candidates[0].text
+    question = "What is the main thing standing in the way of China joining the CPTPP and DEPA?"
+    assert "The primary hurdle" in search(bundled_kb, question, 2).candidates[0].text
+    monkeypatch.setattr(
+        bundled_kb.settings, "answer_parameters", _without_feature(tmp_path, "type_match")
+    )
+    assert "The primary hurdle" not in search(bundled_kb, question, 2).candidates[0].text
