@@ -32,6 +32,11 @@ _BOUNDARY = re.compile(SENTENCE_BOUNDARY)
 _FOOTNOTE = re.compile(r"(?<=[a-z)”][.,])\d{1,2}(?=\s|$)")
 # Where an over-long sentence may be cut, best first: after a clause mark, then at a space.
 _CLAUSE = re.compile(r"[,;:，；：、]\s*")
+_NEGATION = re.compile(
+    r"\b(?:not(?!\s+only\b)|no|never|none|neither|nor|cannot|without)\b|n[’']t\b", re.IGNORECASE
+)
+# "not X but Y" sets X aside and asserts Y ("not only X but" asserts both).
+_SET_ASIDE = re.compile(r"\bnot\b(?!\s+only\b)[^.;:]{1,80}?\bbut\b", re.IGNORECASE)
 
 
 def expand_ligatures(text: str) -> str:
@@ -100,3 +105,8 @@ def cut_span(text: str, start: int, end: int, max_chars: int) -> list[tuple[int,
 def drop_footnote_marks(sentence: str) -> str:
     """ "economy,1 fueled" -> "economy, fueled": footnote digits are not part of the claim."""
     return _FOOTNOTE.sub("", sentence)
+
+
+def negates(text: str) -> bool:
+    """Whether the text negates what it says; "not X but Y" sets X aside and asserts Y."""
+    return _NEGATION.search(_SET_ASIDE.sub(" ", text)) is not None

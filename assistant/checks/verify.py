@@ -16,6 +16,7 @@ from assistant.checks.claims import MARKER, answer_claims, bare, cited_numbers
 from assistant.checks.numbers import extract_figures, unsupported
 from assistant.knowledge.chunking import sentence_spans
 from assistant.search.question import key_terms, stems_of
+from assistant.text import negates
 from assistant.types import Citation, SentenceCheck, Verification, VerificationStatus
 
 __all__ = ["MARKER", "verify"]
@@ -23,10 +24,6 @@ __all__ = ["MARKER", "verify"]
 MIN_TERM_SUPPORT = 0.6
 # A claim longer than this is not one claim: a run-on or looping reply.
 MAX_CLAIM_WORDS = 80
-_NEGATION = re.compile(
-    r"\b(?:not(?!\s+only\b)|no|never|none|neither|nor|cannot|without)\b|n[’']t\b", re.IGNORECASE
-)
-_SET_ASIDE = re.compile(r"\bnot\b(?!\s+only\b)[^.;:]{1,80}?\bbut\b", re.IGNORECASE)
 # Change in one direction or the other, for claims that reverse their source.
 _RISE = re.compile(
     r"\b(?:rise[sn]?|rising|rose|increas\w*|gr[eo]w(?:s|n|ing)?|growth|expand\w*|gain(?:s|ed)?|"
@@ -60,14 +57,9 @@ def _closest_sentence(claim: str, cited: list[Citation]) -> str:
     return max(sentences, key=lambda s: len(terms & stems_of(s)), default="")
 
 
-def _negated(text: str) -> bool:
-    """Whether the text negates what it says; "not X but Y" sets X aside and asserts Y."""
-    return _NEGATION.search(_SET_ASIDE.sub(" ", text)) is not None
-
-
 def _contradiction(claim: str, cited: list[Citation]) -> str:
     source = _closest_sentence(claim, cited)
-    if _negated(claim) != _negated(source):
+    if negates(claim) != negates(source):
         return "its negation differs from the cited sentence"
     for one, other in ((_RISE, _FALL), (_FALL, _RISE)):
         if one.search(claim) and not other.search(claim) and other.search(source) and not (

@@ -2,7 +2,7 @@
 
 General question-type rules, not cue words of any one document: "when" wants a date, a duration
 or a recurrence; "how many" a figure written in digits or words (``assistant.checks.numbers``);
-"who" a name; "where" a place; "why" a reason; "how" a way of doing something.
+"who" (or "which organisation") a name; "where" a place; "why" a reason; "how" a way of doing something.
 """
 
 import re
@@ -28,7 +28,11 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         r"\bwhat\b[^?]{0,30}\b(?:hours|times|schedule|deadline)\b|"
         r"\bwhich (?:year|date|day|month|century|decade|period|era)\b|\bhow long ago\b",
         re.IGNORECASE)),
-    ("person", re.compile(r"\b(?:who|whom|whose)\b", re.IGNORECASE)),
+    ("person", re.compile(
+        r"\b(?:who|whom|whose)\b|\b(?:what|which) (?:organi[sz]ations?|compan(?:y|ies)|"
+        r"institutions?|agenc(?:y|ies)|bod(?:y|ies)|firms?|publishers?|universit(?:y|ies)|"
+        r"newspapers?|parties|party|persons?|people|man|woman|men|women|authors?|writers?|"
+        r"leaders?|rulers?|kings?|queens?|emperors?|presidents?)\b", re.IGNORECASE)),
     ("place", re.compile(
         r"\bwhere\b|\b(?:what|which) (?:city|country|countries|place|region|location|state|"
         r"town|area|continent|island|river|province)\b", re.IGNORECASE)),

@@ -16,6 +16,7 @@ from assistant.checks.numbers import extract_figures
 from assistant.knowledge.chunking import drop_footnote_marks
 from assistant.search.answer_types import holds_type
 from assistant.search.question import QuestionNeeds, key_terms, mentions, stems_of
+from assistant.text import negates
 from assistant.types import Hit
 
 UNIT_FEATURES = (
@@ -71,11 +72,6 @@ _NUMBER = re.compile(
     r"billion)\b",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nor|neither|without|cannot|n't|unable|fail(?:s|ed)? to|lack\w*)\b|"
-    r"n't\b",
-    re.IGNORECASE,
-)
 
 Span = tuple[int, int]
 
@@ -106,7 +102,7 @@ class QuestionContext:
             max_idf=math.log(2 * max(chunk_count, 1) + 2),
             question_stems=stems_of(question),
             question_bigrams=frozenset(_bigrams(key_terms(question))),
-            negated=_NEGATION.search(question) is not None,
+            negated=negates(question),
             figures=figures,
         )
 
@@ -174,7 +170,7 @@ def unit_row(
         place.chunk_similarity,
         place.context_similarity,
         place.lexical,
-        float(context.negated != (_NEGATION.search(text) is not None)),
+        float(context.negated != negates(text)),
         float(bool(context.figures - figures)),
         math.log1p(len(text)) / 6.0,
     ]

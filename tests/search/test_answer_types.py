@@ -12,6 +12,8 @@ from assistant.search.answer_types import asked_type, holds_type
         ("How many days a week may employees work remotely?", "quantity"),
         ("What percentage of staff cycle to work?", "quantity"),
         ("Who founded the museum?", "person"),
+        ("Which organisation first published the report?", "person"),
+        ("What company makes the pump?", "person"),
         ("Where is the service desk?", "place"),
         ("Why did the Huguenots leave France?", "reason"),
         ("How do I renew an expired certificate?", "manner"),
