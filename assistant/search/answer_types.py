@@ -2,7 +2,8 @@
 
 General question-type rules, not cue words of any one document: "when" wants a date, a duration
 or a recurrence; "how many" a figure written in digits or words (``assistant.checks.numbers``);
-"who" (or "which organisation") a name; "where" a place; "why" a reason; "how" a way of doing something.
+"who" (or "which organisation") a name; "where" a place; "why" a reason; "how" a way of doing
+something.
 """
 
 import re
