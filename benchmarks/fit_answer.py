@@ -1,6 +1,7 @@
 """Fit the answer step's parameters on public data, with held-out validation.
 
     python -m benchmarks.fit_answer [--work DIR] [--out assistant/fitted/answer-step.json]
+        [--dataset SQUAD_JSON --held-out SPEC]   # your own data: use a --work of its own
 
 Data: the SQuAD 2.0 dev articles in ``evals/datasets/`` (crowd-written questions, half
 unanswerable). The articles the CI gate samples (``evals/datasets/squad2-heldout.yaml``) are
@@ -60,10 +61,10 @@ def holds_gold(text: str, answers: tuple[str, ...]) -> bool:
     return any(contains(text, answer) for answer in answers)
 
 
-def open_corpus(work: Path) -> KnowledgeBase:
-    """The six articles, ingested once into ``work`` (later runs embed nothing)."""
+def open_corpus(work: Path, dataset: Path = DATASET) -> KnowledgeBase:
+    """Every article of the dataset, ingested once into ``work`` (later runs embed nothing)."""
     knowledge = work / "knowledge"
-    write_knowledge(load_articles(DATASET), knowledge)
+    write_knowledge(load_articles(dataset), knowledge)
     kb = KnowledgeBase(Settings(knowledge_dir=knowledge, data_dir=work / "data"))
     sync(kb)
     return kb
@@ -89,9 +90,12 @@ def collect_units(kb: KnowledgeBase, questions: list[Question]) -> UnitData:
     )
 
 
-def training_questions() -> tuple[list[Question], list[str]]:
-    held_out = set(load_spec(HELD_OUT_SPEC).articles)
-    articles = [a for a in load_articles(DATASET) if a.title not in held_out]
+def training_questions(
+    dataset: Path = DATASET, held_out_spec: Path | None = HELD_OUT_SPEC
+) -> tuple[list[Question], list[str]]:
+    """The questions of every article the held-out spec does not sample."""
+    held_out = set(load_spec(held_out_spec).articles) if held_out_spec else set()
+    articles = [a for a in load_articles(dataset) if a.title not in held_out]
     return [q for a in articles for q in a.questions], [a.title for a in articles]
 
 
@@ -331,10 +335,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=PACKAGED)
     parser.add_argument("--report", type=Path, default=RESULTS / "fit_answer.json")
     parser.add_argument("--reuse", action="store_true", help="Reuse the units collected before.")
+    parser.add_argument("--dataset", type=Path, default=DATASET,
+                        help="A SQuAD-format JSON file (at least two articles).")
+    parser.add_argument("--held-out", type=Path, default=HELD_OUT_SPEC,
+                        help="An eval dataset spec whose articles are left out of the fit.")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    kb = open_corpus(args.work)
-    questions, titles = training_questions()
+    kb = open_corpus(args.work, args.dataset)
+    questions, titles = training_questions(args.dataset, args.held_out)
     cache = args.work / "units.npz"
     if args.reuse and cache.exists():
         units = UnitData(**dict(np.load(cache)))
@@ -366,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     thresholds = {"follower_ratio": ratio, "decline_below": decline_below,
                   "answered_from": answered_from}
     params = parameters_json(ranker, aligned, confidence, thresholds,
-                             {"fitted_on": titles, "data": DATASET.name})
+                             {"fitted_on": titles, "data": args.dataset.name})
     write_parameters(args.out, params)
     report.update(version=params["version"], thresholds=thresholds,
                   seconds=round(time.perf_counter() - started))
