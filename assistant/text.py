@@ -5,6 +5,7 @@ Offsets everywhere are counted in the text ``clean_text`` returns.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # No stored sentence is longer: a longer one is cut into pieces (a quote is one sentence or
 # more, and answers stay under ASSISTANT_MAX_ANSWER_CHARS, 600 by default).
@@ -107,6 +108,8 @@ def drop_footnote_marks(sentence: str) -> str:
     return _FOOTNOTE.sub("", sentence)
 
 
+@lru_cache(maxsize=8192)
 def negates(text: str) -> bool:
-    """Whether the text negates what it says; "not X but Y" sets X aside and asserts Y."""
+    """Whether the text negates what it says; "not X but Y" sets X aside and asserts Y
+    (cached)."""
     return _NEGATION.search(_SET_ASIDE.sub(" ", text)) is not None

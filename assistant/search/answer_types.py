@@ -100,6 +100,7 @@ def _names(text: str) -> set[str]:
     return {m.group(0).lower() for m in _NAME.finditer(text)}
 
 
+@lru_cache(maxsize=16384)
 def holds_type(kind: AnswerType, text: str, question: str) -> bool:
     """Whether ``text`` holds an answer of ``kind`` that the question does not already state."""
     if kind == "quantity":

@@ -80,9 +80,15 @@ def _stopwords() -> frozenset[str]:
 
 def key_terms(text: str) -> list[str]:
     """Stemmed content words, in order, without duplicates."""
+    return list(_key_terms(text))
+
+
+@lru_cache(maxsize=8192)
+def _key_terms(text: str) -> tuple[str, ...]:
+    """Cached: re-ranking reads the same passages question after question."""
     words = [w for w in split_terms(text) if w not in _stopwords() and not w.isdigit()]
     stems = _stemmer().stemWords(words)
-    return list(dict.fromkeys(s for s in stems if len(s) > 1))
+    return tuple(dict.fromkeys(s for s in stems if len(s) > 1))
 
 
 @lru_cache(maxsize=8192)
@@ -119,8 +125,9 @@ def _word_pattern(word: str) -> str:
     return r"\b" + re.escape(word[: max(4, len(word) - 3)] if len(word) > 4 else word) + r"[\w-]*"
 
 
+@lru_cache(maxsize=16384)
 def mentions(text: str, entity: str) -> bool:
-    """Whether ``text`` names ``entity`` as a phrase, or spells out the acronym it is."""
+    """Whether ``text`` names ``entity`` as a phrase, or spells out the acronym it is (cached)."""
     pattern = r"[\s’']+(?:s\s+)?".join(_word_pattern(w) for w in entity.split())
     return re.search(pattern, text, re.IGNORECASE) is not None or spells_out(text, entity)
 

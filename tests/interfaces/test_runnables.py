@@ -105,7 +105,7 @@ def test_batch_of_eight_questions(bundled_kb: KnowledgeBase) -> None:
     assert len(answers) == 8
     for answer, (question, fact) in zip(answers, EIGHT, strict=True):
         assert answer.question == question and fact in answer.answer
-        assert answer.support.level == "answered"
+        assert answer.support.level in ("answered", "related")
 
 
 def test_abatch_keeps_a_bad_question_to_its_own_slot(bundled_kb: KnowledgeBase) -> None:

@@ -177,7 +177,7 @@ def test_a_signed_mention_gets_one_threaded_answer_with_its_source(running: Runn
     blocks = block_text(reply)
     assert "42.8 percent of GDP in 2023" in blocks and "[1]" in blocks
     assert '"text": "china-digital-trade.md", "style": {"code": true}' in blocks
-    assert "Answers the question" in blocks and "mode: extractive" in blocks
+    assert "Related passage only" in blocks and "mode: extractive" in blocks
 
 
 def test_a_follow_up_in_the_thread_uses_the_earlier_messages(running: RunningBot) -> None:

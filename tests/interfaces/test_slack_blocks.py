@@ -53,9 +53,10 @@ def test_an_answer_has_markers_one_block_per_source_support_mode_and_buttons(
     assert head["elements"][0] == {"type": "text", "text": "[1] ", "style": {"bold": True}}
     assert {"type": "text", "text": citation.source, "style": {"code": True}} in head["elements"]
     assert quote["type"] == "rich_text_quote" and shown({"elements": [quote]}) == citation.quote
-    assert gdp_answer.support.level == "answered"
+    assert gdp_answer.support.level == "related"
     status = message["blocks"][-2]["elements"][0]["text"]
-    assert status.startswith(":white_check_mark: Answers the question · 1/1 sentences match their")
+    assert status.startswith(":warning: Related passage only: check the quote before relying on")
+    assert "1/1 sentences match their" in status
     assert status.endswith("mode: extractive") and "Verified" not in status
     buttons = message["blocks"][-1]["elements"]
     assert [(b["action_id"], b["value"]) for b in buttons] == [
@@ -72,7 +73,8 @@ def test_the_text_fallback_carries_the_answer_and_its_documents(gdp_answer: Answ
 def test_an_abstention_is_worded_as_one(bundled_kb: KnowledgeBase) -> None:
     answer = ask("What is the capital of France?", knowledge=bundled_kb)
     message = answer_message(answer, "x")
-    assert shown(message["blocks"][0]) == f":grey_question: {REFUSAL}"
+    assert shown(message["blocks"][0]) == f":grey_question: {answer.answer}"
+    assert answer.answer.startswith(REFUSAL)
     assert message["blocks"][-2]["elements"][0]["text"].startswith(
         ":grey_question: Not in the sources"
     )
