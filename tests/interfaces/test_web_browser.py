@@ -70,7 +70,7 @@ def test_ask_check_sources_upload_and_ask_again(
     quote = page.wait_for_selector("#sources #src-1-1 mark.quote")
     assert quote is not None
     assert "42.8 percent of GDP in 2023" in quote.inner_text()
-    assert page.inner_text("#chat .answer .support-tag") == "Answers the question"
+    assert page.inner_text("#chat .answer .support-tag") == "Related passage only"
     assert page.locator("#chat .answer .claim-check").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-chat.png"))

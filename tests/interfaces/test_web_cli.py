@@ -101,6 +101,9 @@ def test_ask_ends_with_the_answers_support_level(bundled_kb: KnowledgeBase) -> N
     )
     assert answered.exit_code == 0, answered.output
     last = answered.output.splitlines()[-1]
-    assert last == "Answers the question · 1/1 sentences match their cited passages · extractive"
+    assert last == (
+        "Related passage only: check the quote before relying on it · 1/1 sentences match their"
+        " cited passages · extractive"
+    )
     declined = CliRunner().invoke(app, ["ask", "What is the capital of France?"], env=env)
     assert declined.output.splitlines()[-1] == "Not in the sources · extractive"
