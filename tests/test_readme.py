@@ -25,11 +25,11 @@ PAGE_SECTION = "The chat page"
 PRINTED = [
     "42.8 percent of GDP in 2023",
     "[1] china-digital-trade.md · ",
-    "answered · Answers the question",
+    "related · Related passage only",
     "asked as: What share of China's GDP was the digital economy in 2015?",
     "The question is empty: type a question about the documents.",
     "Chile in 2016",
-    "['answered', 'declined']",
+    "['related', 'declined']",
     "1 china-digital-trade.md ",
     "Sources:\n[1] china-digital-trade.md",
     "27 percent in 2015",
