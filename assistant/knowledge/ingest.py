@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.errors import DocumentError
-from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.base import KNOWLEDGE_DIR_HINT, KnowledgeBase
 from assistant.knowledge.chunking import Chunk, chunk_document, drop_footnote_marks
 from assistant.knowledge.embeddings import LOCAL_MODEL_ID, as_array
 from assistant.knowledge.loaders import SUPPORTED_SUFFIXES, Budget, LoadedDocument, load_bytes
@@ -232,7 +232,9 @@ def _sync(kb: KnowledgeBase, paths: list[Path] | None, progress: Progress | None
     report = IngestReport()
     seen: set[str] = set()
     pending: list[Parsed] = []
-    files = [(root, path) for root in roots for path in _checked_root(root, report)]
+    files = [
+        (root, path) for root in roots for path in _checked_root(root, knowledge_dir, report)
+    ]
     anchor = _anchor(roots, knowledge_dir)
     excluded = Trash(kb.settings.data_dir).excluded()
     for done, (root, path) in enumerate(files):
@@ -264,9 +266,12 @@ def _sync(kb: KnowledgeBase, paths: list[Path] | None, progress: Progress | None
     return report
 
 
-def _checked_root(root: Path, report: IngestReport) -> list[Path]:
+def _checked_root(root: Path, knowledge_dir: Path, report: IngestReport) -> list[Path]:
     if not root.exists():
-        report.skipped.append(Skipped(path=str(root), reason="no such file or directory"))
+        reason = "no such file or directory"
+        if root == knowledge_dir:
+            reason = f"the knowledge dir does not exist; {KNOWLEDGE_DIR_HINT}"
+        report.skipped.append(Skipped(path=str(root), reason=reason))
         return []
     return list(discover(root))
 

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
+from assistant.errors import EmptyStoreError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from assistant.knowledge.records import DocumentRecord
 from assistant.search.retrieve import search
+from tests.fakes import KeywordHashEmbeddings
 
 
 def test_second_sync_embeds_nothing(fast_kb: KnowledgeBase) -> None:
@@ -58,6 +60,21 @@ def test_bad_files_are_skipped_by_name_and_the_rest_ingested(
     assert "PDF" in reasons["broken.pdf"] and "binary" in reasons["binary.txt"]
     assert "empty" in reasons["empty.md"] and "unsupported" in reasons["sheet.xlsx"]
     assert sorted(report.added) == ["china-digital-trade.md", "good.txt"]
+
+
+def test_a_missing_knowledge_dir_is_named_as_the_cause(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    kb = KnowledgeBase(
+        Settings(knowledge_dir=missing, data_dir=tmp_path / "data"),
+        embeddings=KeywordHashEmbeddings(),
+    )
+    [skipped] = sync(kb).skipped
+    assert skipped.path == str(missing)
+    assert "knowledge dir does not exist" in skipped.reason
+    assert "ASSISTANT_KNOWLEDGE_DIR" in skipped.reason
+    with pytest.raises(EmptyStoreError, match="no-such-folder does not exist") as raised:
+        kb.require_documents()
+    assert "ASSISTANT_KNOWLEDGE_DIR" in str(raised.value)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
