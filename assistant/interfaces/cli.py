@@ -17,6 +17,7 @@ from assistant.interfaces.cli_common import (
     app,
     err,
     json_text,
+    known_sources,
     literal,
     open_knowledge_base,
     print_json,
@@ -137,11 +138,13 @@ def search(
     source: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
 ) -> None:
     """Show the chunks retrieval ranks highest for QUERY, after re-ranking."""
+    from assistant.answer.core import clean_question
     from assistant.search.retrieve import search as hybrid_search
 
     kb = open_knowledge_base()
+    query = clean_question(query, kb.settings.max_question_chars)
     kb.require_documents()
-    hits = hybrid_search(kb, query, k, source).hits
+    hits = hybrid_search(kb, query, k, known_sources(kb, source)).hits
     if as_json:
         print_json([hit.model_dump() for hit in hits])
         return
@@ -201,9 +204,10 @@ def ask(
     from assistant.types import Answer
 
     kb = ready_knowledge_base()
+    sources = known_sources(kb, source)
     out = Console(highlight=False)
     streamed = ""
-    for event in ask_stream(question, knowledge=kb, k=k, sources=source):
+    for event in ask_stream(question, knowledge=kb, k=k, sources=sources):
         if isinstance(event, Answer):
             if as_json:
                 sys.stdout.write(json_text(event.model_dump_json(indent=2)) + "\n")
