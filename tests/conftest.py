@@ -49,6 +49,13 @@ def copy_bundled(target: Path) -> Path:
     return target
 
 
+def damaged_pdf(data: bytes) -> bytes:
+    """``data``, a PDF, with its pointer to the cross-reference table sent past the file's end:
+    pypdf rebuilds the table and logs that it did."""
+    pointer = data.rindex(b"startxref\n") + len(b"startxref\n")
+    return data[:pointer] + b"9" + data[pointer:]
+
+
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
     """A writable copy of the bundled knowledge."""

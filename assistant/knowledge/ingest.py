@@ -176,6 +176,12 @@ def _notes(doc: LoadedDocument, embedding_model: str) -> DocumentNotes:
         )
     if findings.pages_without_text:
         warnings.append("pages without a text layer are not searched: OCR them to include them")
+    if findings.repairs:
+        mended = "; ".join(findings.repairs)
+        warnings.append(
+            f"the file is damaged and was read as far as it could be ({mended}): check that "
+            "its text is complete, or save a new copy"
+        )
     return DocumentNotes(
         path=doc.source, found=findings.found(), dropped=findings.dropped(), warnings=warnings
     )

@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from assistant.knowledge.records import DocumentRecord
 from assistant.search.retrieve import search
+from tests.conftest import damaged_pdf
 from tests.fakes import KeywordHashEmbeddings
 
 
@@ -175,6 +177,29 @@ def test_cli_ingest_search_and_sources(settings: Settings, tmp_path: Path) -> No
     (settings.knowledge_dir / "bad.pdf").write_bytes(b"%PDF-broken")
     failed = _cli("ingest", cwd=tmp_path, env=env)
     assert failed.returncode == 1 and "bad.pdf" in failed.stderr
+
+
+def test_cli_ingest_names_the_damaged_pdf_it_mended(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(40, 700, "The depot ships 40 pallets a day.")
+    page.save()
+    (knowledge / "depot.pdf").write_bytes(damaged_pdf(buffer.getvalue()))
+    env = {
+        **os.environ,
+        "ASSISTANT_KNOWLEDGE_DIR": str(knowledge),
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "COLUMNS": "1000",
+    }
+    result = _cli("ingest", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    mentions = [line for line in result.stderr.splitlines() if "startxref" in line]
+    assert len(mentions) == 1, result.stderr
+    assert mentions[0].startswith("   warning: depot.pdf: the file is damaged and was read")
 
 
 def test_documents_from_outside_the_knowledge_dir_survive_its_sync(
