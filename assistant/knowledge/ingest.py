@@ -22,6 +22,7 @@ from assistant.text import non_latin_share
 
 Progress = Callable[[str, int, int], None]
 WRITE_BATCH_SENTENCES = 2048
+_FOLDER_METADATA = frozenset({"thumbs.db", "desktop.ini"})  # Windows writes these
 
 
 class Skipped(BaseModel):
@@ -100,8 +101,16 @@ def discover(root: Path) -> Iterator[Path]:
         return
     for path in sorted(root.rglob("*")):
         hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-        if path.is_file() and not hidden:
+        if path.is_file() and not hidden and not _not_a_document(path.name):
             yield path
+
+
+def _not_a_document(name: str) -> bool:
+    """Files that sit among documents by convention and are none: Office's owner file
+    ("~$report.docx", there while the document is open), an editor's backup ("notes.md~")
+    and Windows' folder metadata. Listed as skipped they would fail every ingest."""
+    return name.startswith("~$") or name.endswith("~") or name.lower() in _FOLDER_METADATA
+
 
 
 def _document_rows(

@@ -64,6 +64,20 @@ def test_bad_files_are_skipped_by_name_and_the_rest_ingested(
     assert sorted(report.added) == ["china-digital-trade.md", "good.txt"]
 
 
+def test_files_that_sit_among_documents_and_are_none_are_passed_over(
+    fast_kb: KnowledgeBase, knowledge_dir: Path
+) -> None:
+    (knowledge_dir / "~$port.docx").write_bytes(b"\x0eAnna Berg      ")  # Word's owner file
+    (knowledge_dir / "notes.md~").write_text("an editor's backup")
+    (knowledge_dir / "scans").mkdir()
+    (knowledge_dir / "scans" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (knowledge_dir / "desktop.ini").write_text("[.ShellClassInfo]")
+    (knowledge_dir / "notes.md").write_text("Kenya signed a data flow pact in 2020.")
+    report = sync(fast_kb)
+    assert report.skipped == []
+    assert sorted(report.added) == ["china-digital-trade.md", "notes.md"]
+
+
 def test_a_missing_knowledge_dir_is_named_as_the_cause(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder"
     kb = KnowledgeBase(
