@@ -53,7 +53,7 @@ def _pdf(lines: list[tuple[str, float, int]], title: str = "untitled") -> bytes:
 
 def test_a_damaged_pdf_is_read_and_what_was_mended_is_noted() -> None:
     sentence = "Revenue reached 5 million euros."
-    doc = load_bytes(damaged_pdf(_pdf([(sentence, 10, 320)])), "damaged.pdf")
+    doc = load_bytes(damaged_pdf(sentence), "damaged.pdf")
     assert doc.text.endswith(sentence)
     assert any("startxref" in repair for repair in doc.findings.repairs)
     assert load_bytes(_pdf([(sentence, 10, 320)]), "intact.pdf").findings.repairs == []
