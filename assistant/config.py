@@ -171,6 +171,24 @@ class Settings(BaseSettings):
     def _valid_base_url(cls, value: str | None) -> str | None:
         return _base_url(value)
 
+    @field_validator("knowledge_dir", "data_dir", mode="before")
+    @classmethod
+    def _named_folder(cls, value: object) -> object:
+        """An empty value would mean the current directory, every file under it ingested."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty; name a folder, or unset it for the default")
+        return value
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _known_embedding_model(cls, value: str) -> str:
+        if value in ("local", "multilingual") or value.startswith("openai:"):
+            return value
+        raise ValueError(
+            "must be `local`, `multilingual` or `openai:<model>` "
+            "(e.g. openai:text-embedding-3-small)"
+        )
+
     def llm_enabled(self) -> bool:
         """Generation is on when any of the model settings is given."""
         return bool(self.chat_model or self.openai_api_key or self.openai_base_url)

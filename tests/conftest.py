@@ -4,6 +4,7 @@ Outbound sockets are blocked for every test by pytest-socket (see pyproject's ad
 only loopback is allowed, for the local servers some tests start.
 """
 
+import io
 import os
 import shutil
 from collections.abc import Iterator
@@ -47,6 +48,20 @@ def copy_bundled(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ARTICLE, target / ARTICLE.name)
     return target
+
+
+def damaged_pdf(sentence: str) -> bytes:
+    """A one-page PDF of ``sentence`` whose pointer to its cross-reference table points past the
+    file's end: pypdf rebuilds the table and logs that it did."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(40, 700, sentence)
+    page.save()
+    data = buffer.getvalue()
+    pointer = data.rindex(b"startxref\n") + len(b"startxref\n")
+    return data[:pointer] + b"9" + data[pointer:]
 
 
 @pytest.fixture

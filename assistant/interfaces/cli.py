@@ -5,18 +5,21 @@ feedback commands live in ``cli_services``.
 """
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
+from assistant.errors import InvalidQuestionError
 from assistant.interfaces import cli_services
 from assistant.interfaces.cli_common import (
     app,
     err,
     json_text,
+    known_sources,
     literal,
     open_knowledge_base,
     print_json,
@@ -26,6 +29,9 @@ from assistant.interfaces.cli_common import (
     user_errors,
 )
 from assistant.interfaces.support_summary import support_summary
+
+if TYPE_CHECKING:
+    from assistant.types import Answer
 
 SUPPORT_STYLES = {"answered": "green", "related": "yellow", "declined": "dim"}
 
@@ -137,11 +143,13 @@ def search(
     source: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
 ) -> None:
     """Show the chunks retrieval ranks highest for QUERY, after re-ranking."""
+    from assistant.answer.core import clean_question
     from assistant.search.retrieve import search as hybrid_search
 
     kb = open_knowledge_base()
+    query = clean_question(query, kb.settings.max_question_chars)
     kb.require_documents()
-    hits = hybrid_search(kb, query, k, source).hits
+    hits = hybrid_search(kb, query, k, known_sources(kb, source)).hits
     if as_json:
         print_json([hit.model_dump() for hit in hits])
         return
@@ -191,34 +199,86 @@ def print_answer(answer: Any, out: Console, streamed: bool) -> None:
 @app.command()
 @user_errors
 def ask(
-    question: str,
+    question: Annotated[
+        str | None,
+        typer.Argument(
+            help="The question. Without it, questions are read one a line (a prompt on a "
+            "terminal), each with the conversation so far, so follow-ups such as \"And in "
+            "2015?\" work; an empty line or end of input stops.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
-    k: Annotated[int | None, typer.Option("--k", min=1, max=50, help="Chunks to retrieve.")] = None,
+    k: Annotated[
+        int | None,
+        typer.Option("--k", min=1, max=50, help="Chunks handed to the answer step."),
+    ] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only these documents.")] = None,
 ) -> None:
-    """Answer QUESTION from the knowledge base, with citations."""
+    """Answer QUESTION from the knowledge base, with citations; without QUESTION, hold a
+    conversation read from standard input."""
+    kb = ready_knowledge_base()
+    sources = known_sources(kb, source)
+    if question is not None:
+        answer_one(kb, question, [], as_json, k, sources)
+        return
+    history: list[dict[str, str]] = []
+    for line in _questions():
+        try:
+            answer = answer_one(kb, line, history, as_json, k, sources)
+        except InvalidQuestionError as exc:  # one unusable line ends nothing
+            err.print(Text.assemble(("error:", "bold red"), " ", literal(str(exc))))
+            continue
+        history += [
+            {"role": "user", "content": line},
+            {"role": "assistant", "content": answer.answer},
+        ]
+        if not as_json:
+            sys.stdout.write("\n")
+
+
+def _questions() -> Iterator[str]:
+    """Lines of standard input up to an empty one or its end; on a terminal, with a prompt."""
+    prompt = "question> " if sys.stdin.isatty() else ""
+    while True:
+        try:
+            line = input(prompt)
+        except (EOFError, KeyboardInterrupt):
+            return
+        if not line.strip():
+            return
+        yield line
+
+
+def answer_one(
+    kb: Any, question: str, history: list[dict[str, str]], as_json: bool, k: int | None,
+    sources: list[str] | None,
+) -> "Answer":
+    """Stream one answer to the terminal (or print it as JSON) and return it."""
     from assistant.answer.core import ask_stream
     from assistant.types import Answer
 
-    kb = ready_knowledge_base()
-    out = Console(highlight=False)
-    streamed = ""
-    for event in ask_stream(question, knowledge=kb, k=k, sources=source):
+    streamed, answer = "", None
+    for event in ask_stream(question, history=history, knowledge=kb, k=k, sources=sources):
         if isinstance(event, Answer):
-            if as_json:
-                sys.stdout.write(json_text(event.model_dump_json(indent=2)) + "\n")
-                continue
-            shown = streamed.strip() == event.answer
-            if streamed:
-                sys.stdout.write("\n")
-            if streamed and not shown:
-                # A repaired or fallback answer replaces what was streamed; show the checked one.
-                out.print("[bold]Checked answer:[/]")
-            print_answer(event, out, shown)
+            answer = event
         elif not as_json and event:
             sys.stdout.write(terminal_text(event))
             sys.stdout.flush()
             streamed += event
+    assert answer is not None, "ask_stream ends with its Answer"
+    if as_json:
+        sys.stdout.write(json_text(answer.model_dump_json(indent=2)) + "\n")
+        return answer
+    shown = streamed.strip() == answer.answer
+    if streamed:
+        sys.stdout.write("\n")
+    out = Console(highlight=False)
+    if streamed and not shown:
+        # A repaired or fallback answer replaces what was streamed; show the checked one.
+        out.print("[bold]Checked answer:[/]")
+    print_answer(answer, out, shown)
+    return answer
 
 
 cli_services.register(app)

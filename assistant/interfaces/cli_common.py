@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, InvalidQuestionError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -117,6 +117,23 @@ def progress_bar(label: str) -> Iterator[Callable[[str, int, int], None]]:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json_text(json.dumps(value, ensure_ascii=False, indent=2)) + "\n")
+
+
+def known_sources(kb: Any, names: list[str] | None) -> list[str] | None:
+    """``names`` when each is a document of the knowledge base; else an InvalidQuestionError
+    naming the unknown ones and the documents there are (a filter on a name no document has
+    would find nothing and read as "the sources do not answer")."""
+    if not names:
+        return None
+    documents = sorted(kb.manifest())
+    unknown = [name for name in names if name not in documents]
+    if unknown:
+        listed = ", ".join(documents[:8]) + (", …" if len(documents) > 8 else "")
+        raise InvalidQuestionError(
+            f"No document is named {', '.join(unknown)}; --source takes a name that "
+            f"`assistant sources` lists: {listed or 'none yet'}."
+        )
+    return names
 
 
 def ready_knowledge_base(follow_files: bool = False) -> Any:

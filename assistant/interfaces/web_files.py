@@ -63,9 +63,13 @@ def free_name(kb: KnowledgeBase, name: str) -> str:
     return name
 
 
-def add_upload(kb: KnowledgeBase, upload: Path, name: str, progress: Progress) -> str:
+def add_upload(
+    kb: KnowledgeBase, upload: Path, name: str, progress: Progress
+) -> tuple[str, list[str]]:
     """Save an uploaded file as ``name`` in the knowledge dir (replacing what is there) and
-    ingest it; returns the name. On any failure the knowledge dir is left as it was."""
+    ingest it; returns the name and the ingest's warnings about it (pages without text, a
+    damaged file, a script the embedding model does not read), each naming the file. On any
+    failure the knowledge dir is left as it was."""
     from assistant.knowledge.ingest import sync
 
     settings = kb.settings
@@ -89,7 +93,7 @@ def add_upload(kb: KnowledgeBase, upload: Path, name: str, progress: Progress) -
             raise DocumentError(f"{name} was not added: {report.skipped[0].reason}")
         if previous is not None:
             previous.unlink()
-    return name
+    return name, [f"{name}: {warning}" for notes in report.notes for warning in notes.warnings]
 
 
 def _save(upload: Path, target: Path) -> None:

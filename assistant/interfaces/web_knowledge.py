@@ -82,7 +82,8 @@ class KnowledgeTab:
         """Save and index each upload; names already taken wait for replace or keep both.
         Returns (*view, pending, conflict question, cleared upload box)."""
         pending: Pending = []
-        added, failed = [], []
+        added: list[tuple[str, list[str]]] = []
+        failed = []
         for upload in files or []:
             try:
                 name = web_files.safe_file_name(Path(upload).name)
@@ -97,7 +98,8 @@ class KnowledgeTab:
 
     def resolve(self, pending: Pending, choice: str, progress: Progress) -> tuple[Any, ...]:
         """Answer the question about taken names: "replace", "keep both" or "cancel"."""
-        added, failed = [], []
+        added: list[tuple[str, list[str]]] = []
+        failed = []
         for upload, name in pending or []:
             try:
                 if choice != "cancel":
@@ -108,9 +110,13 @@ class KnowledgeTab:
             web_files.discard_cached(Path(upload))
         return self._after(added, failed, [])
 
-    def _after(self, added: list[str], failed: list[str], pending: Pending) -> tuple[Any, ...]:
+    def _after(
+        self, added: list[tuple[str, list[str]]], failed: list[str], pending: Pending
+    ) -> tuple[Any, ...]:
         if added:
-            self.notices.info(f"Added {', '.join(added)}: ask about it now.")
+            self.notices.info(f"Added {', '.join(name for name, _ in added)}: ask about it now.")
+        for warning in (warning for _, warnings in added for warning in warnings):
+            self.notices.warn(warning)
         if failed:
             raise self.notices.error(" ".join(failed))
         names = ", ".join(name for _, name in pending)

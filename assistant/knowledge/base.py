@@ -20,6 +20,10 @@ from assistant.knowledge.store import ChromaStore
 
 # How often a process looks for changes made by others: one read of the store's version.
 FRESHNESS_SECONDS = 0.25
+KNOWLEDGE_DIR_HINT = (
+    "create it and put your documents there, or point ASSISTANT_KNOWLEDGE_DIR at the folder "
+    "that holds them"
+)
 log = logging.getLogger(__name__)
 
 
@@ -140,9 +144,16 @@ class KnowledgeBase:
     def require_documents(self) -> None:
         self.refresh()
         if not self._manifest:
+            knowledge_dir = self.settings.knowledge_dir
+            if not knowledge_dir.exists():
+                raise EmptyStoreError(
+                    f"The knowledge base ({self.store.location}) is empty, and the knowledge "
+                    f"dir {knowledge_dir} does not exist: {KNOWLEDGE_DIR_HINT}, then run "
+                    "`assistant ingest`."
+                )
             raise EmptyStoreError(
                 f"The knowledge base ({self.store.location}) is empty. Run `assistant ingest` "
-                f"to index {self.settings.knowledge_dir}/."
+                f"to index {knowledge_dir}/."
             )
 
 

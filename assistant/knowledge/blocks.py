@@ -31,6 +31,7 @@ class Findings:
     code_blocks: int = 0
     front_matter: bool = False
     dropped_elements: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # what the parser mended, in its words
 
     def found(self) -> list[str]:
         notes = []

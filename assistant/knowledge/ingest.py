@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.errors import DocumentError
-from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.base import KNOWLEDGE_DIR_HINT, KnowledgeBase
 from assistant.knowledge.chunking import Chunk, chunk_document, drop_footnote_marks
 from assistant.knowledge.embeddings import LOCAL_MODEL_ID, as_array
 from assistant.knowledge.loaders import SUPPORTED_SUFFIXES, Budget, LoadedDocument, load_bytes
@@ -22,6 +22,7 @@ from assistant.text import non_latin_share
 
 Progress = Callable[[str, int, int], None]
 WRITE_BATCH_SENTENCES = 2048
+_FOLDER_METADATA = frozenset({"thumbs.db", "desktop.ini"})  # Windows writes these
 
 
 class Skipped(BaseModel):
@@ -100,8 +101,16 @@ def discover(root: Path) -> Iterator[Path]:
         return
     for path in sorted(root.rglob("*")):
         hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-        if path.is_file() and not hidden:
+        if path.is_file() and not hidden and not _not_a_document(path.name):
             yield path
+
+
+def _not_a_document(name: str) -> bool:
+    """Files that sit among documents by convention and are none: Office's owner file
+    ("~$report.docx", there while the document is open), an editor's backup ("notes.md~")
+    and Windows' folder metadata. Listed as skipped they would fail every ingest."""
+    return name.startswith("~$") or name.endswith("~") or name.lower() in _FOLDER_METADATA
+
 
 
 def _document_rows(
@@ -176,6 +185,12 @@ def _notes(doc: LoadedDocument, embedding_model: str) -> DocumentNotes:
         )
     if findings.pages_without_text:
         warnings.append("pages without a text layer are not searched: OCR them to include them")
+    if findings.repairs:
+        mended = "; ".join(findings.repairs)
+        warnings.append(
+            f"the file is damaged and was read as far as it could be ({mended}): check that "
+            "its text is complete, or save a new copy"
+        )
     return DocumentNotes(
         path=doc.source, found=findings.found(), dropped=findings.dropped(), warnings=warnings
     )
@@ -232,7 +247,9 @@ def _sync(kb: KnowledgeBase, paths: list[Path] | None, progress: Progress | None
     report = IngestReport()
     seen: set[str] = set()
     pending: list[Parsed] = []
-    files = [(root, path) for root in roots for path in _checked_root(root, report)]
+    files = [
+        (root, path) for root in roots for path in _checked_root(root, knowledge_dir, report)
+    ]
     anchor = _anchor(roots, knowledge_dir)
     excluded = Trash(kb.settings.data_dir).excluded()
     for done, (root, path) in enumerate(files):
@@ -264,9 +281,12 @@ def _sync(kb: KnowledgeBase, paths: list[Path] | None, progress: Progress | None
     return report
 
 
-def _checked_root(root: Path, report: IngestReport) -> list[Path]:
+def _checked_root(root: Path, knowledge_dir: Path, report: IngestReport) -> list[Path]:
     if not root.exists():
-        report.skipped.append(Skipped(path=str(root), reason="no such file or directory"))
+        reason = "no such file or directory"
+        if root == knowledge_dir:
+            reason = f"the knowledge dir does not exist; {KNOWLEDGE_DIR_HINT}"
+        report.skipped.append(Skipped(path=str(root), reason=reason))
         return []
     return list(discover(root))
 

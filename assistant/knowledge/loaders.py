@@ -46,8 +46,10 @@ def _decode(data: bytes, source: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         raise DocumentError(
-            f"{source}: not valid UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start})."
+            f"{source}: not valid UTF-8 (byte {data[exc.start]:#04x} at offset {exc.start}, "
+            f"line {line}); save it as UTF-8 and ingest it again."
         ) from exc
 
 

@@ -10,8 +10,12 @@ pypdf does not find tables.
 """
 
 import io
+import logging
 import re
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,13 +89,14 @@ def blocks_from_pdf(
     from pypdf.errors import PyPdfError
 
     try:
-        reader = _open(data, source, max_pages)
-        pages: list[list[Line]] = []
-        for number, page in enumerate(reader.pages, start=1):
-            lines = _page_lines(page, number)
-            budget.add(" ".join(line.text for line in lines))
-            pages.append(lines)
-        title = _metadata_title(reader)
+        with _parser_warnings(findings.repairs):
+            reader = _open(data, source, max_pages)
+            pages: list[list[Line]] = []
+            for number, page in enumerate(reader.pages, start=1):
+                lines = _page_lines(page, number)
+                budget.add(" ".join(line.text for line in lines))
+                pages.append(lines)
+            title = _metadata_title(reader)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         raise DocumentError(f"{source}: not a readable PDF ({type(exc).__name__}: {exc}).") from exc
     findings.pages = len(pages)
@@ -104,6 +109,33 @@ def blocks_from_pdf(
     body = _drop_furniture(pages, findings)
     blocks = [Block("title", title)] if title else []
     return blocks + _title_line(_blocks(body))
+
+
+class _Collect(logging.Handler):
+    """pypdf's log records of one thread (one document), each message once."""
+
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into, self.thread = into, threading.get_ident()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().strip()
+        if record.thread == self.thread and message and message not in self.into:
+            self.into.append(message)
+
+
+@contextmanager
+def _parser_warnings(into: list[str]) -> Iterator[None]:
+    """pypdf logs what it mends in a damaged file ("incorrect startxref pointer") and, with no
+    logging set up, Python prints that to stderr without the file's name. Collected here, it
+    goes into the ingest summary under the document it is about."""
+    logger = logging.getLogger("pypdf")
+    handler = _Collect(into)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def _title_line(blocks: list[Block]) -> list[Block]:

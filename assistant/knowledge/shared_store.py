@@ -118,6 +118,13 @@ class SharedCollections:
 
     def __init__(self, settings: Settings, embedding_model: str, rebuild: bool = False) -> None:
         self.location = describe_location(settings)
+        self._check = (
+            f"Check that the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+            "(ASSISTANT_CHROMA_HOST, ASSISTANT_CHROMA_PORT) is running."
+            if settings.chroma_host else
+            f"Check that ASSISTANT_DATA_DIR ({settings.data_dir}) is a folder this process "
+            "can write."
+        )
         self.embedding_model = embedding_model
         self._locks = data_dir_locks(settings.data_dir)
         self._names = {kind: f"{settings.collection}_{kind}" for kind in KINDS}
@@ -266,7 +273,4 @@ class SharedCollections:
                 f"The vector store is busy: {writer} is writing to it, and a read failed even "
                 f"after reopening the store ({cause}). Ask again in a moment."
             )
-        return (
-            f"The vector store is unavailable ({cause}). Check ASSISTANT_DATA_DIR is writable, "
-            "or that the Chroma server at ASSISTANT_CHROMA_HOST/ASSISTANT_CHROMA_PORT is running."
-        )
+        return f"The vector store is unavailable ({cause}). {self._check}"

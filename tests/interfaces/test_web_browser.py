@@ -114,3 +114,28 @@ def test_ask_check_sources_upload_and_ask_again(
     page.wait_for_selector("#sources #src-1-1.flash")
     assert "42.8 percent" in page.inner_text("#sources #src-1-1 mark.quote")
     assert elsewhere == []
+
+
+DEPLOY = (
+    "# Deploying\n\nThe rollout usually takes about 7 minutes.\n\n"
+    "Build the container image with:\n\n```bash\ndocker build -t billing:2.4.1 .\n"
+    "docker push billing:2.4.1\n```\n"
+)
+
+
+def test_a_source_card_keeps_the_lines_of_code_and_paragraphs(
+    settings: Settings, browser_page: Page
+) -> None:
+    (settings.knowledge_dir / "deploy.md").write_text(DEPLOY, encoding="utf-8")
+    kb = KnowledgeBase(settings)
+    sync(kb)
+    with launched(ChatPage.open(kb)) as served:
+        browser_page.goto(served)
+        ask(browser_page, "How do I build the container image?")
+        card = browser_page.wait_for_selector(
+            "#sources .source-card:has(.source-where:text('deploy.md'))", timeout=60_000
+        )
+        assert card is not None
+        shown = card.inner_text()
+    assert "docker build -t billing:2.4.1 .\ndocker push billing:2.4.1" in shown
+    assert "about 7 minutes.\n\nBuild the container image with:" in shown

@@ -8,8 +8,10 @@ import pytest
 
 from assistant.answer.core import ask
 from assistant.interfaces.web import ChatPage
+from assistant.interfaces.web_knowledge import Notices
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
+from tests.conftest import damaged_pdf
 from tests.interfaces.web_doubles import StubAsk
 
 ZEPHYR = "# Zephyr project\n\nThe Zephyr observatory opened in March 2021 with 14 engineers.\n"
@@ -70,6 +72,20 @@ def test_uploads_of_the_wrong_type_size_or_content_are_refused(
         "china-digital-trade.md"
     ]
     assert sorted(kb.manifest()) == ["china-digital-trade.md"]
+
+
+def test_an_upload_is_added_with_the_ingest_warnings_about_it(
+    page: ChatPage, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    upload = tmp_path / "depot.pdf"
+    upload.write_bytes(damaged_pdf("The depot ships 40 pallets a day."))
+    shown: list[str] = []
+    page.knowledge.notices = Notices(gr.Error, shown.append, shown.append)
+    page.knowledge.upload([str(upload)], no_progress)
+    assert "depot.pdf" in kb.manifest()
+    added, warning = shown
+    assert added == "Added depot.pdf: ask about it now."
+    assert warning.startswith("depot.pdf: the file is damaged and was read as far as it could be")
 
 
 def test_one_bad_file_does_not_stop_the_others(

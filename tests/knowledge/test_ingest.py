@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
+from assistant.errors import EmptyStoreError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
 from assistant.knowledge.records import DocumentRecord
 from assistant.search.retrieve import search
+from tests.conftest import damaged_pdf
+from tests.fakes import KeywordHashEmbeddings
 
 
 def test_second_sync_embeds_nothing(fast_kb: KnowledgeBase) -> None:
@@ -58,6 +61,35 @@ def test_bad_files_are_skipped_by_name_and_the_rest_ingested(
     assert "PDF" in reasons["broken.pdf"] and "binary" in reasons["binary.txt"]
     assert "empty" in reasons["empty.md"] and "unsupported" in reasons["sheet.xlsx"]
     assert sorted(report.added) == ["china-digital-trade.md", "good.txt"]
+
+
+def test_files_that_sit_among_documents_and_are_none_are_passed_over(
+    fast_kb: KnowledgeBase, knowledge_dir: Path
+) -> None:
+    (knowledge_dir / "~$port.docx").write_bytes(b"\x0eAnna Berg      ")  # Word's owner file
+    (knowledge_dir / "notes.md~").write_text("an editor's backup")
+    (knowledge_dir / "scans").mkdir()
+    (knowledge_dir / "scans" / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (knowledge_dir / "desktop.ini").write_text("[.ShellClassInfo]")
+    (knowledge_dir / "notes.md").write_text("Kenya signed a data flow pact in 2020.")
+    report = sync(fast_kb)
+    assert report.skipped == []
+    assert sorted(report.added) == ["china-digital-trade.md", "notes.md"]
+
+
+def test_a_missing_knowledge_dir_is_named_as_the_cause(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    kb = KnowledgeBase(
+        Settings(knowledge_dir=missing, data_dir=tmp_path / "data"),
+        embeddings=KeywordHashEmbeddings(),
+    )
+    [skipped] = sync(kb).skipped
+    assert skipped.path == str(missing)
+    assert "knowledge dir does not exist" in skipped.reason
+    assert "ASSISTANT_KNOWLEDGE_DIR" in skipped.reason
+    with pytest.raises(EmptyStoreError, match="no-such-folder does not exist") as raised:
+        kb.require_documents()
+    assert "ASSISTANT_KNOWLEDGE_DIR" in str(raised.value)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
@@ -158,6 +190,23 @@ def test_cli_ingest_search_and_sources(settings: Settings, tmp_path: Path) -> No
     (settings.knowledge_dir / "bad.pdf").write_bytes(b"%PDF-broken")
     failed = _cli("ingest", cwd=tmp_path, env=env)
     assert failed.returncode == 1 and "bad.pdf" in failed.stderr
+
+
+def test_cli_ingest_names_the_damaged_pdf_it_mended(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "depot.pdf").write_bytes(damaged_pdf("The depot ships 40 pallets a day."))
+    env = {
+        **os.environ,
+        "ASSISTANT_KNOWLEDGE_DIR": str(knowledge),
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "COLUMNS": "1000",
+    }
+    result = _cli("ingest", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    mentions = [line for line in result.stderr.splitlines() if "startxref" in line]
+    assert len(mentions) == 1, result.stderr
+    assert mentions[0].startswith("   warning: depot.pdf: the file is damaged and was read")
 
 
 def test_documents_from_outside_the_knowledge_dir_survive_its_sync(

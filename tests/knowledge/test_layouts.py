@@ -10,6 +10,7 @@ from assistant.knowledge.chunking import chunk_document, document_sentences
 from assistant.knowledge.loaders import load_bytes
 from assistant.text import MAX_SENTENCE_CHARS
 from benchmarks.documents import cjk_text, div_html, report_pdf, table_docx, two_column_pdf
+from tests.conftest import damaged_pdf
 
 
 def sentences_of(data: bytes, name: str) -> list[str]:
@@ -48,6 +49,14 @@ def _pdf(lines: list[tuple[str, float, int]], title: str = "untitled") -> bytes:
         page.drawString(40, height, text)
     page.save()
     return buffer.getvalue()
+
+
+def test_a_damaged_pdf_is_read_and_what_was_mended_is_noted() -> None:
+    sentence = "Revenue reached 5 million euros."
+    doc = load_bytes(damaged_pdf(sentence), "damaged.pdf")
+    assert doc.text.endswith(sentence)
+    assert any("startxref" in repair for repair in doc.findings.repairs)
+    assert load_bytes(_pdf([(sentence, 10, 320)]), "intact.pdf").findings.repairs == []
 
 
 def test_a_heading_is_a_section_name_not_glued_to_the_next_sentence() -> None:

@@ -80,7 +80,8 @@ def test_a_pdf_of_blank_pages_has_no_text() -> None:
         (b"\x00\x01\x02binary", "bin.txt", "binary"),
         (b"   \n", "empty.md", "empty"),
         (b"PK\x03\x04 not really a zip", "fake.docx", "not a readable DOCX"),
-        (b"caf\xe9 au lait", "latin.txt", "not valid UTF-8"),
+        (b"menu\r\ncaf\xe9 au lait", "latin.txt",
+         r"not valid UTF-8 \(byte 0xe9 at offset 9, line 2\); save it as UTF-8"),
         (b"data", "table.xlsx", "unsupported file type"),
     ],
 )

@@ -30,8 +30,10 @@ def test_rebuild_accepts_a_new_model(settings: Settings) -> None:
 def test_an_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(StoreUnavailableError, match="ASSISTANT_DATA_DIR"):
+    with pytest.raises(StoreUnavailableError, match="ASSISTANT_DATA_DIR") as raised:
         ChromaStore(Settings(data_dir=blocker / "data"), "m")
+    assert f"ASSISTANT_DATA_DIR ({blocker / 'data'}) is a folder" in str(raised.value)
+    assert "Chroma server" not in str(raised.value), "no server is configured"
 
 
 def test_server_mode_ingests_and_searches(
@@ -58,5 +60,7 @@ def test_server_mode_ingests_and_searches(
 
 
 def test_a_missing_server_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreUnavailableError, match="Chroma server"):
+    with pytest.raises(StoreUnavailableError, match="Chroma server") as raised:
         ChromaStore(Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=9), "m")
+    assert "the Chroma server at 127.0.0.1:9 (ASSISTANT_CHROMA_HOST" in str(raised.value)
+    assert "ASSISTANT_DATA_DIR" not in str(raised.value), "the data dir holds no vectors here"
