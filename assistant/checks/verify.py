@@ -125,9 +125,14 @@ def verify(
     everywhere = " ".join([*passages, *(c.chunk_text for c in citations)])
     checks: list[SentenceCheck] = []
     unsupported_numbers: list[str] = []
-    for claim in answer_claims(text):
+    claims = answer_claims(text)
+    for index, claim in enumerate(claims):
         markers = cited_numbers(claim)
         if abstained and not markers:
+            continue
+        if not markers and _quoted_by_next(claim, claims[index + 1 :], by_number):
+            markers = next(cited_numbers(c) for c in claims[index + 1 :] if cited_numbers(c))
+            checks.append(SentenceCheck(sentence=bare(claim), citations=markers, supported=True))
             continue
         cited = [by_number[n] for n in dict.fromkeys(markers) if n in by_number]
         reason, absent = _reason(bare(claim), cited, everywhere)
@@ -140,6 +145,20 @@ def verify(
         status=_status(checks, abstained), sentences=checks,
         unsupported_numbers=unsupported_numbers,
     )
+
+
+def _quoted_by_next(claim: str, rest: list[str], by_number: dict[int, Citation]) -> bool:
+    """Whether a claim without a marker is a line of the verbatim quote the next cited claim
+    ends ("Restart the worker with:" above a command, the lines of a code block)."""
+    following = next((cited_numbers(c) for c in rest if cited_numbers(c)), [])
+    line = re.compile(rf"(?<!\w){re.escape(_collapsed(bare(claim)))}(?!\w)")
+    return any(
+        line.search(_collapsed(by_number[n].quote)) for n in following if n in by_number
+    )
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.strip(" “”\"'").split())
 
 
 def _status(checks: list[SentenceCheck], abstained: bool) -> VerificationStatus:

@@ -56,6 +56,20 @@ def test_an_uncited_sentence_says_no_citation_and_its_real_figures_are_not_made_
     assert made_up.unsupported_numbers == ["170"]
 
 
+def test_the_lines_of_a_quoted_code_block_are_checked_against_the_quote_cited_after_them() -> None:
+    code = "Build the image with:\n\ndocker build -t reg/app:2.4 .\ndocker push reg/app:2.4"
+    text = code + " [1]"
+    result = verify(text, [_citation(1, code)], False)
+    assert result.status == "verified"
+    assert [(s.sentence, s.citations) for s in result.sentences][:2] == [
+        ("Build the image with:", [1]), ("docker build -t reg/app:2.4 .", [1])
+    ]
+    made_up = verify("Run docker.\n" + text, [_citation(1, code)], False)
+    assert made_up.sentences[0].reason == "no citation" and made_up.status == "partially_verified"
+    inside_a_word = verify("No\n" + text, [_citation(1, "Nordics grew. " + code)], False)
+    assert not inside_a_word.sentences[0].supported
+
+
 def test_unrelated_words_are_not_supported() -> None:
     wrong = verify("Mangoes grow on tall tropical trees [1].", [_citation(1)], False)
     assert "key words" in wrong.sentences[0].reason
