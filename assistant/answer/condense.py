@@ -64,6 +64,7 @@ _PREPOSITION = re.compile(
     r"^(?:in|for|at|on|by|during|from|of|to|with|among|between)\s+", re.IGNORECASE
 )
 _WORD = re.compile(r"[\w’'.&-]+")
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
 def needs_context(question: str) -> bool:
@@ -110,8 +111,24 @@ def _swap(phrase: str, previous: str, embeddings: Embeddings) -> str | None:
     best = int(np.argmax(similarity))
     if similarity[best] < SWAP_SIMILARITY:
         return None
-    start, end = spans[best]
-    return previous[:start] + phrase + previous[end:]
+    start, end = _whole_name(previous, spans, spans[best], phrase)
+    before = previous[:start]
+    article = _ARTICLE.match(phrase)
+    if article and before.lower().endswith(article.group(0).lower()):
+        phrase = phrase[article.end() :]
+    return before + phrase + previous[end:]
+
+
+def _whole_name(
+    previous: str, spans: list[tuple[int, int]], chosen: tuple[int, int], phrase: str
+) -> tuple[int, int]:
+    """A phrase sharing its last word with the chosen span ("the Enterprise plan" for "plan")
+    replaces the whole run of content words ending there ("Team plan"), not only that word."""
+    start, end = chosen
+    if previous[start:end].split()[-1].lower() != phrase.split()[-1].lower():
+        return chosen
+    runs = [a for a, b in spans if b == end and all(key_terms(w) for w in previous[a:b].split())]
+    return min(runs, default=start), end
 
 
 def _is_topic(phrase: str) -> bool:

@@ -56,6 +56,10 @@ def test_a_phrase_like_one_of_the_previous_question_takes_its_place(
         "How much did the United States export in 2023?"
     )
     assert condense("And in India?", china, embeddings) == "How much did India export in 2023?"
+    team = [Turn(role="user", content="How much does the Team plan cost?")]
+    assert condense("And the Enterprise plan?", team, embeddings) == (
+        "How much does the Enterprise plan cost?"
+    )
 
 
 def test_a_phrase_on_a_new_topic_keeps_only_what_was_asked_for(bundled_kb: KnowledgeBase) -> None:
