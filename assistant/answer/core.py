@@ -179,8 +179,9 @@ def _answer(
 ) -> Iterator[str | Draft]:
     """The model's answer when there is a model and it passes its checks; the extractive one
     otherwise (no model, the model failed, or its answer failed verification even after a
-    repair: then the model's draft goes along, marked unverified). A question with several
-    parts has a retrieval per part."""
+    repair: then the model's draft goes along, marked unverified). The model's "the sources do
+    not answer" stands only when the extractive step declines too; otherwise the passage it
+    found is quoted, with a notice. A question with several parts has a retrieval per part."""
     chat_model, policy = model
     shown = False
     failed: Draft | None = None
@@ -193,7 +194,7 @@ def _answer(
                 if isinstance(event, str):
                     shown = True
                     yield event
-                elif repair.trusted(event):
+                elif repair.trusted(event) and not event.abstained:
                     yield event
                     return
                 else:
@@ -201,6 +202,9 @@ def _answer(
         except ModelUnavailableError as exc:
             notice = _unavailable(exc)
     draft = parts.answer(kb, retrievals, settings.max_answer_chars)
+    if failed is not None and failed.abstained and draft.abstained and repair.trusted(failed):
+        yield failed
+        return
     draft.notice = _distrusted(failed) if failed else notice
     draft.model_draft = _model_draft(failed) if failed else None
     yield ("\n\n" if shown else "") + draft.text
@@ -208,6 +212,11 @@ def _answer(
 
 
 def _distrusted(draft: Draft) -> str:
+    if draft.abstained:
+        return (
+            f"{draft.notice + ' ' if draft.notice else ''}The model found no answer in the "
+            "sources, but the search found this passage: it is quoted so that you can check it."
+        )
     verification = repair.check(draft)
     reasons = [s.reason for s in verification.sentences if not s.supported][:3]
     why = "it was cut off" if draft.cut_off else "; ".join(dict.fromkeys(reasons))

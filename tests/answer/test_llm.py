@@ -246,6 +246,18 @@ def test_the_refusal_phrase_abstains(kb: KnowledgeBase) -> None:
     assert answer.verification.status == "abstained"
 
 
+def test_a_model_that_finds_no_answer_where_the_search_found_one_gets_the_passage_quoted(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    answer = ask(GDP_QUESTION, knowledge=bundled_kb, chat_model=scripted(REFUSAL))
+    assert not answer.abstained and answer.mode == "extractive" and "42.8 percent" in answer.answer
+    assert "The model found no answer" in answer.notice
+    assert answer.model_draft is not None and answer.model_draft.text == REFUSAL
+    unanswerable = ask("Who won the 1998 World Cup?", knowledge=bundled_kb,
+                       chat_model=scripted(REFUSAL))
+    assert unanswerable.abstained and unanswerable.mode == "llm:GenericFakeChatModel"
+
+
 def test_a_follow_up_is_condensed_by_the_model(kb: KnowledgeBase) -> None:
     standalone = "What share of GDP was China's digital economy in 2015?"
     n = source_of(kb, standalone, "27 percent")
@@ -330,8 +342,10 @@ def test_no_retrieved_chunks_means_no_model_call() -> None:
 
 
 def test_an_empty_reply_abstains_with_a_notice(kb: KnowledgeBase) -> None:
-    answer = ask(GDP_QUESTION, knowledge=kb, chat_model=scripted(" \n "))
+    answer = ask("Who won the 1998 World Cup?", knowledge=kb, chat_model=scripted(" \n "))
     assert answer.abstained and answer.answer == REFUSAL and "empty" in answer.notice
+    found = ask(GDP_QUESTION, knowledge=kb, chat_model=scripted(" \n "))
+    assert not found.abstained and "empty" in found.notice and "42.8" in found.answer
 
 
 # The command line ------------------------------------------------------------------------------
