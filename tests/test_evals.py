@@ -310,3 +310,21 @@ def test_the_eval_command_reports_gates_and_keeps_a_trend(
     assert soup.select("#trend-charts svg polyline")
     assert soup.select("#problems li")
     assert not soup.select("[src], link, script")
+
+
+def test_the_bundled_fixtures_on_other_documents_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "gym.md").write_text(
+        "# Gym\n\nThe company gym is on floor 3 and open until 22:00.\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("ASSISTANT_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(runner_module, "RESULTS_DIR", tmp_path / "results")
+    result = CliRunner().invoke(app, ["eval"], env={"COLUMNS": "400"})
+    assert result.exit_code != 0
+    output = " ".join(result.output.split())
+    assert "the bundled fixtures ask about the bundled article" in output
+    assert "--fixtures FILE" in output and str(knowledge) in output
