@@ -53,22 +53,32 @@ def _decode(data: bytes, source: str) -> str:
         ) from exc
 
 
-# A heading line: short, no sentence or clause punctuation (Latin or CJK) anywhere in it.
-_TXT_HEADING = re.compile(r"^[^.!?:;,。！？：；，、]{3,100}$")
+# A heading line: short, no sentence or clause punctuation (Latin or CJK) in it; a colon only
+# inside a title ("Incident INC-2291: Payment API outage"), not before lower-case words or at
+# the end (which introduce what follows).
+_TXT_HEADING = re.compile(r"^(?!.*:\s*[a-z])[^.!?;,。！？：；，、]{3,100}(?<!:)$")
+
+
+def _is_heading(line: str) -> bool:
+    return bool(_TXT_HEADING.match(line)) and len(line.split()) <= 12
 
 
 def blocks_from_txt(data: bytes, source: str, budget: Budget, findings: Findings) -> list[Block]:
-    """Paragraphs are lines or blank-line-separated runs; a short unpunctuated line is a heading."""
+    """Paragraphs are lines or blank-line-separated runs; a short unpunctuated line is a heading,
+    also as the first line of a run ("Summary" above its paragraph)."""
     text = _decode(data, source).replace("\r\n", "\n").replace("\r", "\n")
     runs = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
     blocks = []
     for run in runs:
-        paragraph = " ".join(run.split())
+        lines = [" ".join(line.split()) for line in run.split("\n") if line.strip()]
+        while len(lines) > 1 and _is_heading(lines[0]):
+            budget.add(lines[0])
+            blocks.append(Block("heading", lines.pop(0)))
+        paragraph = " ".join(lines)
         if not paragraph:
             continue
         budget.add(paragraph)
-        heading = _TXT_HEADING.match(paragraph) and len(paragraph.split()) <= 12
-        blocks.append(Block("heading" if heading else "paragraph", paragraph))
+        blocks.append(Block("heading" if _is_heading(paragraph) else "paragraph", paragraph))
     return blocks
 
 

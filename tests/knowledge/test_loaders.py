@@ -38,6 +38,17 @@ def test_text_file_heading_heuristic_and_title_fallback() -> None:
     assert plain.title == "my notes"
 
 
+def test_a_text_heading_directly_above_its_paragraph_is_a_heading() -> None:
+    report = (
+        b"Incident INC-2291: Payment API outage\n\nSummary\nThe API was down for 47 minutes.\n\n"
+        b"Root cause\nAn expired certificate.\n\nNote: it was renewed.\n"
+    )
+    doc = load_bytes(report, "incident.txt")
+    assert doc.title == "Incident INC-2291: Payment API outage"
+    assert [s.heading for s in doc.sections][-2:] == ["Summary", "Root cause"]
+    assert "Summary The API" not in doc.text and "Note: it was renewed." in doc.text
+
+
 def test_html_drops_scripts_and_uses_title() -> None:
     html = (
         b"<html><head><title>Report</title><script>alert(1)</script></head>"
