@@ -63,6 +63,16 @@ def _is_heading(line: str) -> bool:
     return bool(_TXT_HEADING.match(line)) and len(line.split()) <= 12
 
 
+def _heads(line: str, following: str) -> bool:
+    """A heading above the line after it, not the first line of a hard-wrapped sentence: it
+    is much shorter than that line, which starts as a sentence does."""
+    return (
+        _is_heading(line)
+        and len(line) <= 0.6 * len(following)
+        and (following[:1].isupper() or following[:1].isdigit())
+    )
+
+
 def blocks_from_txt(data: bytes, source: str, budget: Budget, findings: Findings) -> list[Block]:
     """Paragraphs are lines or blank-line-separated runs; a short unpunctuated line is a heading,
     also as the first line of a run ("Summary" above its paragraph)."""
@@ -71,7 +81,7 @@ def blocks_from_txt(data: bytes, source: str, budget: Budget, findings: Findings
     blocks = []
     for run in runs:
         lines = [" ".join(line.split()) for line in run.split("\n") if line.strip()]
-        while len(lines) > 1 and _is_heading(lines[0]):
+        while len(lines) > 1 and _heads(lines[0], lines[1]):
             budget.add(lines[0])
             blocks.append(Block("heading", lines.pop(0)))
         paragraph = " ".join(lines)

@@ -47,6 +47,10 @@ def test_a_text_heading_directly_above_its_paragraph_is_a_heading() -> None:
     assert doc.title == "Incident INC-2291: Payment API outage"
     assert [s.heading for s in doc.sections][-2:] == ["Summary", "Root cause"]
     assert "Summary The API" not in doc.text and "Note: it was renewed." in doc.text
+    wrapped = load_bytes(
+        b"Intro\n\nThe port fee was raised to 12 percent in 2021\nafter a long review.\n", "w.txt"
+    )
+    assert "in 2021 after a long review." in wrapped.text
 
 
 def test_html_drops_scripts_and_uses_title() -> None:
