@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from assistant.config import Settings
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
-from tests.fakes import KeywordHashEmbeddings
+from tests.fakes import FakeOpenAIServer, KeywordHashEmbeddings
 
 # Speed is measured in benchmarks/, never asserted: no property test fails for being slow on a
 # busy machine.
@@ -79,6 +79,20 @@ def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
 def fast_kb(settings: Settings) -> KnowledgeBase:
     """A real Chroma store with a fast keyword embedding, for tests of mechanics, not quality."""
     return KnowledgeBase(settings, embeddings=KeywordHashEmbeddings())
+
+
+@pytest.fixture
+def kb(fast_kb: KnowledgeBase) -> KnowledgeBase:
+    """The bundled knowledge synced into ``fast_kb``: mechanics, not answer quality."""
+    sync(fast_kb)
+    return fast_kb
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    """A local OpenAI-compatible server replying as each test scripts it."""
+    with FakeOpenAIServer() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

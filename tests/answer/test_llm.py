@@ -22,7 +22,6 @@ from assistant.answer.prompts import SEARCH_PATH, load_prompt
 from assistant.errors import ConfigurationError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.chunking import drop_footnote_marks
-from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
 from assistant.types import Answer, Hit, Turn
 
@@ -30,12 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 GDP_QUESTION = "What share of China's GDP was the digital economy in 2023?"
 GDP_CLAIM = "The digital economy made up 42.8 percent of GDP in 2023"
 REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
-
-
-@pytest.fixture
-def kb(fast_kb: KnowledgeBase) -> KnowledgeBase:
-    sync(fast_kb)
-    return fast_kb
 
 
 def source_of(kb: KnowledgeBase, question: str, phrase: str) -> int:

@@ -3,7 +3,6 @@ server on 127.0.0.1: figures looked up in every retrieved passage, list numberin
 tags that are no figures, refusals as a whole answer, condensed questions checked before use,
 and a refused request named for what it is."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,25 +11,12 @@ from assistant.answer.core import ask
 from assistant.answer.draft import REFUSAL
 from assistant.config import Settings
 from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
 from tests.fakes import FakeOpenAIServer, Malformed
 
 QUESTION = "What share of China's GDP was the digital economy in 2023?"
 CLAIM = "The digital economy made up 42.8 percent of GDP in 2023"
 HISTORY = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "42.8%."}]
-
-
-@pytest.fixture
-def kb(fast_kb: KnowledgeBase) -> KnowledgeBase:
-    sync(fast_kb)
-    return fast_kb
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
 
 
 def on(kb: KnowledgeBase, server: FakeOpenAIServer, **changes: Any) -> Settings:

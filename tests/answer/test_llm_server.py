@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from assistant.answer.stream import ModelCall
 from assistant.config import Settings
 from assistant.errors import ConfigurationError, ModelUnavailableError
 from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
 from assistant.types import Answer
 from tests.fakes import FakeOpenAIServer, Stall
@@ -29,18 +27,6 @@ from tests.fakes import FakeOpenAIServer, Stall
 MODEL = "fake-llm"
 QUESTION = "What share of China's GDP was the digital economy in 2023?"
 CLAIM = "The digital economy made up 42.8 percent of GDP in 2023"
-
-
-@pytest.fixture
-def kb(fast_kb: KnowledgeBase) -> KnowledgeBase:
-    sync(fast_kb)
-    return fast_kb
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
 
 
 def pointed_at(kb: KnowledgeBase, server: FakeOpenAIServer, **changes: Any) -> Settings:

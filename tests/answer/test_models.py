@@ -3,7 +3,6 @@ and the translation of the client's errors into messages a user can act on."""
 
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import httpx2
 import openai
@@ -33,12 +32,6 @@ REQUEST = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
 
 def status(code: int) -> httpx2.Response:
     return httpx2.Response(code, request=REQUEST)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as running:
-        yield running
 
 
 def test_the_chat_model_takes_every_knob_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:

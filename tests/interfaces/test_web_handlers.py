@@ -11,16 +11,9 @@ from assistant.interfaces.web import ChatPage
 from assistant.interfaces.web_files import safe_file_name
 from assistant.interfaces.web_render import EMPTY_SOURCES
 from assistant.knowledge.base import KnowledgeBase
-from assistant.knowledge.ingest import sync
 from assistant.search.retrieve import search
 from tests.fakes import FakeOpenAIServer
 from tests.interfaces.web_doubles import QUOTE, StubAsk, make_answer
-
-
-@pytest.fixture
-def kb(fast_kb: KnowledgeBase) -> KnowledgeBase:
-    sync(fast_kb)
-    return fast_kb
 
 
 def page_with(kb: KnowledgeBase, ask_stream: StubAsk) -> ChatPage:

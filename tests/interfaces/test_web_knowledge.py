@@ -19,12 +19,6 @@ ZEPHYR_QUESTION = "When did the Zephyr observatory open?"
 
 
 @pytest.fixture
-def kb(fast_kb: KnowledgeBase) -> KnowledgeBase:
-    sync(fast_kb)
-    return fast_kb
-
-
-@pytest.fixture
 def page(kb: KnowledgeBase) -> ChatPage:
     return ChatPage.open(kb, StubAsk())
 
