@@ -130,9 +130,9 @@ def verify(
         markers = cited_numbers(claim)
         if abstained and not markers:
             continue
-        if not markers and _quoted_by_next(claim, claims[index + 1 :], by_number):
-            markers = next(cited_numbers(c) for c in claims[index + 1 :] if cited_numbers(c))
-            checks.append(SentenceCheck(sentence=bare(claim), citations=markers, supported=True))
+        quoting = [] if markers else _quoted_by_next(claim, claims[index + 1 :], by_number)
+        if quoting:
+            checks.append(SentenceCheck(sentence=bare(claim), citations=quoting, supported=True))
             continue
         cited = [by_number[n] for n in dict.fromkeys(markers) if n in by_number]
         reason, absent = _reason(bare(claim), cited, everywhere)
@@ -147,14 +147,16 @@ def verify(
     )
 
 
-def _quoted_by_next(claim: str, rest: list[str], by_number: dict[int, Citation]) -> bool:
-    """Whether a claim without a marker is a line of the verbatim quote the next cited claim
-    ends ("Restart the worker with:" above a command, the lines of a code block)."""
-    following = next((cited_numbers(c) for c in rest if cited_numbers(c)), [])
+def _quoted_by_next(
+    claim: str, rest: list[str], by_number: dict[int, Citation]
+) -> list[int]:
+    """The markers of the next cited claim when a claim without a marker is a line of the
+    verbatim quote it ends ("Restart the worker with:" above a command, the lines of a code
+    block); [] otherwise."""
+    following = next((found for c in rest if (found := cited_numbers(c))), [])
     line = re.compile(rf"(?<!\w){re.escape(_collapsed(bare(claim)))}(?!\w)")
-    return any(
-        line.search(_collapsed(by_number[n].quote)) for n in following if n in by_number
-    )
+    quoted = any(line.search(_collapsed(by_number[n].quote)) for n in following if n in by_number)
+    return following if quoted else []
 
 
 def _collapsed(text: str) -> str:
