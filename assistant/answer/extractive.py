@@ -78,24 +78,35 @@ def _near_miss_group(best: Candidate, entity: str) -> Draft:
     return Draft(text, [citation(1, best.hit, best.spans)], True, MODE)
 
 
-def _about_entities(kb: KnowledgeBase, candidate: Candidate, needs: QuestionNeeds) -> bool:
+def _about_entities(
+    kb: KnowledgeBase, candidate: Candidate, needs: QuestionNeeds,
+    in_document: dict[tuple[str, str], bool],
+) -> bool:
     """A figure belongs to the document it is in: every name the question asks about is in
     the unit's chunk, section or title, or elsewhere in its document (a question about one
-    company is not answered from another company's document)."""
+    company is not answered from another company's document). ``in_document`` keeps each
+    (document, name) lookup, which many units of one document share."""
     hit = candidate.hit
     where = f"{hit.title} {hit.section} {hit.text}"
-    return all(
-        mentions_words(where, e)
-        or all(kb.lexical.search(word, 1, [hit.source]) for word in e.split())
-        for e in needs.entities
-    )
+    for entity in needs.entities:
+        if mentions_words(where, entity):
+            continue
+        key = (hit.source, entity)
+        if key not in in_document:
+            in_document[key] = all(
+                kb.lexical.search(word, 1, [hit.source]) for word in entity.split()
+            )
+        if not in_document[key]:
+            return False
+    return True
 
 
 def _eligible(kb: KnowledgeBase, pool: list[Candidate], needs: QuestionNeeds) -> list[Candidate]:
     figure_asked = needs.asked in ("quantity", "time") or bool(needs.years)
+    in_document: dict[tuple[str, str], bool] = {}
     return [
         c for c in pool
-        if meets(c, needs) and (not figure_asked or _about_entities(kb, c, needs))
+        if meets(c, needs) and (not figure_asked or _about_entities(kb, c, needs, in_document))
     ]
 
 
