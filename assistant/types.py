@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 VerificationStatus = Literal[
     "verified", "partially_verified", "unverified", "abstained", "no_claims"
 ]
-SupportLevel = Literal["answered", "related", "declined", "no_claims"]
+SupportLevel = Literal["answered", "related", "summary", "declined", "no_claims"]
 # What a message asked for: a question for the sources, small talk, or a question about the
 # assistant or its documents (see ``assistant.answer.intents``).
 Intent = Literal["question", "greeting", "thanks", "goodbye", "help", "documents", "summary"]
@@ -89,7 +89,8 @@ class Support(BaseModel):
     """How far the sources back the answer, in levels a check can fail to reach.
 
     ``answered``: the cited passage answers the question (see ``assistant.answer.support``);
-    ``related``: it is about the question's topic but may not answer it; ``declined``: the
+    ``related``: it is about the question's topic but may not answer it; ``summary``: a
+    summary whose every sentence was found in its cited passage; ``declined``: the
     assistant said the sources do not answer; ``no_claims``: a reply to small talk or a
     question about the assistant, which states nothing from the sources.
     """

@@ -6,6 +6,8 @@ Each level is reached only by checks that can fail:
   and every cited sentence and figure was found in its cited passage;
 - ``related``: an answer was given but one of those checks did not pass: the passage is about
   the question's topic and may not answer it;
+- ``summary``: a summary (it asks for no fact) whose every sentence was found in its cited
+  passage; one that was not is ``related``. It never claims to answer anything;
 - ``declined``: the assistant said the sources do not answer.
 """
 
@@ -14,6 +16,7 @@ from assistant.types import Support, SupportLevel, Verification
 LABELS: dict[SupportLevel, str] = {
     "answered": "Answers the question",
     "related": "Related passage only",
+    "summary": "Summary of the sources",
     "declined": "Not in the sources",
 }
 
@@ -45,10 +48,10 @@ def support_for(
 
 
 def summary_support(verification: Verification) -> Support:
-    """A summary asks for no fact: it is "answered" when every sentence it quotes was found in
-    its cited passage, "related" otherwise."""
+    """A summary asks for no fact, so it never reaches "answered": it is "summary" when every
+    sentence it states was found in its cited passage, "related" otherwise."""
     if verification.status == "verified":
-        reasons = ["a summary: every sentence is quoted from its cited passage"]
-        return Support(level="answered", label=LABELS["answered"], reasons=reasons)
+        reasons = ["a summary: every sentence was found in its cited passage"]
+        return Support(level="summary", label=LABELS["summary"], reasons=reasons)
     reasons = ["a summary sentence could not be found in its cited passage"]
     return Support(level="related", label=LABELS["related"], reasons=reasons)

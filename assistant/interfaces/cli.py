@@ -33,7 +33,9 @@ from assistant.interfaces.support_summary import support_summary
 if TYPE_CHECKING:
     from assistant.types import Answer
 
-SUPPORT_STYLES = {"answered": "green", "related": "yellow", "declined": "dim"}
+SUPPORT_STYLES = {
+    "answered": "green", "related": "yellow", "summary": "cyan", "declined": "dim",
+}
 
 
 @app.command()

@@ -39,7 +39,8 @@ _LINK = re.compile(r"<(?:#[A-Z0-9]+\|(?P<channel>[^>]+)|(?P<url>[^|>]+)(?:\|(?P<
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 _URL_TAIL = ".,;:!?)]}"
 _SUPPORT_EMOJI = {
-    "answered": ":white_check_mark:", "related": ":warning:", "declined": ":grey_question:"
+    "answered": ":white_check_mark:", "related": ":warning:", "summary": ":page_facing_up:",
+    "declined": ":grey_question:"
 }
 
 

@@ -104,7 +104,7 @@ def test_the_summary_quotes_central_sentences_of_each_section_in_order(
                     "main points of the article"):
         answer = ask(message, knowledge=bundled_kb)
         assert answer.intent == "summary" and answer.verification.status == "verified"
-        assert answer.support.level == "answered"
+        assert answer.support.level == "summary"
         checks = answer.verification.sentences
         assert 3 <= len(checks) <= 6 and all(c.citations for c in checks)
         assert len({c.section for c in answer.citations}) >= 3

@@ -34,6 +34,7 @@ def test_the_reasons_say_what_was_checked_and_the_threshold() -> None:
     ]
 
 
-def test_a_summary_is_answered_only_when_every_quote_was_found() -> None:
-    assert summary_support(CHECKED).level == "answered"
+def test_a_summary_never_claims_to_answer_and_is_related_when_a_quote_is_missing() -> None:
+    assert summary_support(CHECKED).level == "summary"
+    assert summary_support(CHECKED).label == "Summary of the sources"
     assert summary_support(UNCHECKED).level == "related"

@@ -450,7 +450,8 @@ def test_a_summary_request_gets_cited_central_sentences(running: RunningBot) -> 
     [reply] = answered(running, event["ts"])
     running.stop()
     assert reply["text"].startswith("Summary of “China’s Digital Economy and Digital Trade”")
-    assert "Answers the question" in block_text(reply)
+    assert "Summary of the sources" in block_text(reply)
+    assert "Answers the question" not in block_text(reply)
     heads = [
         b["elements"][0]["elements"][0]["text"] for b in reply["blocks"]
         if b["type"] == "rich_text" and b["elements"][0]["elements"][0].get("style")
