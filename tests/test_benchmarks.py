@@ -1,13 +1,16 @@
 """Smoke tests of the benchmark code on tiny inputs: structure, never speed."""
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
 from assistant.knowledge.base import KnowledgeBase
+from assistant.knowledge.embeddings import MiniLMEmbeddings
 from assistant.knowledge.ingest import sync
-from benchmarks import synthetic
+from benchmarks import answerability, synthetic
 from benchmarks.quality import first_support, supports
 from tests.fakes import KeywordHashEmbeddings
 
@@ -71,3 +74,44 @@ def test_ask_without_a_knowledge_base_is_compared_with_a_shared_one(
     assert result["p50_ratio"] > 0 and isinstance(result["met"], bool)
     section = "\n".join(library_lines({**result, "load_average_end": [1.0, 1.0, 1.0]}))
     assert "| `ask(q)`, no knowledge base |" in section
+
+
+def test_answerability_pairs_each_question_with_the_sentence_it_was_written_against(
+    tmp_path: Path,
+) -> None:
+    dataset = tmp_path / "squad.json"
+    context = "The harbour opened in 1921. It was founded by Anna Berg."
+    dataset.write_text(json.dumps({"data": [
+        {"title": "Harbour", "paragraphs": [{"context": context, "qas": [
+            {"question": "When did the harbour open?", "is_impossible": False,
+             "answers": [{"text": "1921", "answer_start": 22}]},
+            {"question": "Who closed the harbour?", "is_impossible": True, "answers": [],
+             "plausible_answers": [{"text": "Anna Berg", "answer_start": 46}]},
+        ]}]},
+        {"title": "Held", "paragraphs": [{"context": "Kept out.", "qas": [
+            {"question": "What is kept out?", "is_impossible": False,
+             "answers": [{"text": "Kept", "answer_start": 0}]}]}]},
+    ]}), encoding="utf-8")
+    found = answerability.pairs(dataset, held_out={"Held"})
+    assert [(p.sentence, p.answerable) for p in found] == [
+        ("The harbour opened in 1921.", True), ("It was founded by Anna Berg.", False)]
+
+
+def test_operating_points_count_unanswerable_questions_below_the_answerable_quantile() -> None:
+    labels = np.array([True] * 20 + [False] * 20)
+    separated = np.r_[np.linspace(0.6, 1.0, 20), np.linspace(0.0, 0.4, 20)]
+    assert answerability.operating_points(separated, labels) == {
+        "unanswerable_declined_at_5pct": 1.0, "unanswerable_declined_at_10pct": 1.0}
+    assert answerability.operating_points(1 - separated, labels) == {
+        "unanswerable_declined_at_5pct": 0.0, "unanswerable_declined_at_10pct": 0.0}
+
+
+def test_word_alignment_marks_the_key_word_a_sentence_lacks() -> None:
+    embeddings = MiniLMEmbeddings()
+    copied = answerability.alignment_row(
+        embeddings, "Who founded the harbour?", "The harbour was founded by Anna Berg.")
+    swapped = answerability.alignment_row(
+        embeddings, "Who closed the harbour?", "The harbour was founded by Anna Berg.")
+    assert copied[3] == 0.0 and copied[4] == 1.0
+    assert swapped[3] == 0.5 and swapped[4] < 1.0
+    assert swapped[1] < copied[1]
