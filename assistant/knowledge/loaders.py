@@ -73,11 +73,35 @@ def _heads(line: str, following: str) -> bool:
     )
 
 
+_SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")", "。", "！", "？")
+
+
+def _wrapped(line: str, width: int) -> bool:
+    """A line the text was hard-wrapped at: it fills most of the widest line and stops
+    mid-sentence, so the next line goes on with it."""
+    return width >= 40 and len(line) >= 0.6 * width and not line.endswith(_SENTENCE_END)
+
+
+def _line_runs(text: str) -> list[str]:
+    """Paragraphs of a text without blank lines: one per line, except that the lines of a
+    hard-wrapped sentence stay together."""
+    lines = [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+    width = max((len(line) for line in lines), default=0)
+    runs: list[list[str]] = []
+    for line in lines:
+        if runs and _wrapped(runs[-1][-1], width):
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return ["\n".join(run) for run in runs]
+
+
 def blocks_from_txt(data: bytes, source: str, budget: Budget, findings: Findings) -> list[Block]:
-    """Paragraphs are lines or blank-line-separated runs; a short unpunctuated line is a heading,
-    also as the first line of a run ("Summary" above its paragraph)."""
+    """Paragraphs are blank-line-separated runs or, without blank lines, lines (the lines of a
+    hard-wrapped sentence kept together); a short unpunctuated line is a heading, also as the
+    first line of a run ("Summary" above its paragraph)."""
     text = _decode(data, source).replace("\r\n", "\n").replace("\r", "\n")
-    runs = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
+    runs = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else _line_runs(text)
     blocks = []
     for run in runs:
         lines = [" ".join(line.split()) for line in run.split("\n") if line.strip()]

@@ -53,6 +53,27 @@ def test_a_text_heading_directly_above_its_paragraph_is_a_heading() -> None:
     assert "in 2021 after a long review." in wrapped.text
 
 
+def test_a_hard_wrapped_text_without_blank_lines_keeps_its_sentences_whole() -> None:
+    wrapped = (
+        b"The harbour authority was founded in 1921 by a group of\n"
+        b"merchants who wanted a deeper channel. It now handles about\n"
+        b"4 million tonnes of cargo a year, most of it timber and\n"
+        b"grain from the north.\n"
+        b"Fees\n"
+        b"Berths cost 40 pounds a day.\n"
+        b"Pilots cost extra.\n"
+    )
+    doc = load_bytes(wrapped, "harbour.txt")
+    assert "handles about 4 million tonnes of cargo a year, most of it timber and grain" in (
+        doc.text)
+    assert doc.title == "Fees" and [s.heading for s in doc.sections] == ["", "Fees"]
+    assert [doc.text[a:b] for a, b in doc.sections[1].paragraphs] == [
+        "Berths cost 40 pounds a day.", "Pilots cost extra."]
+    listed = load_bytes(b"Apples\nPears\nPlums\n", "fruit.txt")
+    assert [listed.text[a:b] for a, b in listed.sections[0].paragraphs] == [
+        "Apples", "Pears", "Plums"]
+
+
 def test_html_drops_scripts_and_uses_title() -> None:
     html = (
         b"<html><head><title>Report</title><script>alert(1)</script></head>"
