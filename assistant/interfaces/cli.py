@@ -162,7 +162,8 @@ def search(
         reranked = f"{hit.rerank_score:.3f}" if hit.rerank_score is not None else "-"
         out.print(
             literal(f"{rank}. {hit.source}", "bold"),
-            literal(f" · {hit.section} · chars {hit.start}-{hit.end}"), sep="",
+            literal(f"{' · ' + hit.section if hit.section else ''} · chars {hit.start}-{hit.end}"),
+            sep="",
         )
         out.print(
             f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f} · "
@@ -191,7 +192,8 @@ def print_answer(answer: Any, out: Console, streamed: bool) -> None:
     if answer.citations:
         out.print()
     for c in answer.citations:
-        out.print(Text(f"[{c.n}]", "bold"), literal(f"{c.source} · {c.section}"))
+        where = f"{c.source} · {c.section}" if c.section else c.source
+        out.print(Text(f"[{c.n}]", "bold"), literal(where))
         out.print(literal(f"    “{c.quote}”"))
     if answer.support.level != "no_claims":  # small talk: the reply alone
         summary = " · ".join([*support_summary(answer), answer.mode])

@@ -2,15 +2,18 @@
 a conversation read from standard input."""
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from assistant.config import Settings
-from assistant.interfaces.cli import app
+from assistant.interfaces.cli import app, print_answer
 from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import sync
+from tests.interfaces.web_doubles import make_answer
 
 
 @pytest.fixture
@@ -76,3 +79,15 @@ def test_ask_without_a_question_holds_a_conversation(cli_env: dict[str, str]) ->
     assert follow_up["question"] == "What is his extension?"
     assert "safety officer" in follow_up["standalone_question"], "read with the first turn"
     assert "4411" in follow_up["answer"]
+
+
+def test_a_citation_without_a_section_names_its_document_alone() -> None:
+    answer = make_answer()
+    [citation] = answer.citations
+    bare = answer.model_copy(update={"citations": [citation.model_copy(update={"section": ""})]})
+    for shown, expected in ((answer, "china-digital-trade.md · China’s Changing Approach"),
+                            (bare, "china-digital-trade.md")):
+        printed = StringIO()
+        print_answer(shown, Console(file=printed, width=200), False)
+        [line] = [line for line in printed.getvalue().splitlines() if line.startswith("[1] ")]
+        assert line == f"[1] {expected}"
