@@ -49,12 +49,21 @@ def _symbols(text: str) -> set[str]:
 
 
 def _closest_sentence(claim: str, cited: list[Citation]) -> str:
-    """The sentence of the cited passages that shares most key words with the claim."""
+    """The sentence of the cited passages that shares most key words with the claim, the
+    claim itself first when a passage holds it word for word. A quote of several sentences is
+    split: whole, it would share the most words with each of them, and a negation in one
+    would be laid on the others."""
     terms = set(key_terms(claim))
-    sentences = [c.quote for c in cited] + [
-        c.chunk_text[a:b] for c in cited for a, b in sentence_spans(c.chunk_text)
+    wanted = " ".join(claim.split())
+    sentences = [
+        text[a:b] for text in [c.quote for c in cited] + [c.chunk_text for c in cited]
+        for a, b in sentence_spans(text)
     ]
-    return max(sentences, key=lambda s: len(terms & stems_of(s)), default="")
+    return max(
+        sentences,
+        key=lambda s: (len(terms & stems_of(s)), " ".join(s.split()) == wanted),
+        default="",
+    )
 
 
 def _contradiction(claim: str, cited: list[Citation]) -> str:

@@ -111,6 +111,22 @@ def test_negation_and_links_the_passage_has_are_fine() -> None:
     assert verify(rose, [_citation(1, grew)], False).status == "verified"
 
 
+def test_sentences_quoted_together_are_each_checked_against_their_own_sentence() -> None:
+    quote = (
+        "Harbourline employs 410 people, of whom 130 work at sea. Harbourline did not raise "
+        "fares in 2023. It is a not-for-profit trust founded in 1987."
+    )
+    text = (
+        "Harbourline employs 410 people, of whom 130 work at sea. [1] Harbourline did not raise "
+        "fares in 2023. [1] It is a not-for-profit trust founded in 1987. [1]"
+    )
+    result = verify(text, [_citation(1, quote)], False)
+    assert [check.reason for check in result.sentences] == ["", "", ""]
+    assert result.status == "verified"
+    denied = verify("Harbourline did not employ 410 people [1].", [_citation(1, quote)], False)
+    assert denied.sentences[0].reason == "its negation differs from the cited sentence"
+
+
 def test_what_a_not_but_sentence_asserts_is_no_negation_but_its_set_aside_part_is() -> None:
     passage = "Its approach has not been driven by design but by the rise of e-commerce platforms."
     asserted = "Its approach grew out of the rise of e-commerce platforms [1]."
