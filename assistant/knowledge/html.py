@@ -23,6 +23,8 @@ INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "
 _BOILERPLATE = re.compile(r"\b(nav|navbar|menu|breadcrumbs?|footer|cookies?|cookie-banner|sidebar|"
                           r"skip-link|masthead)\b")
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Dropped without a note: a reader sees no text of theirs (the <title> is kept as the title).
+_NO_TEXT = {"script", "style", "template", "head"}
 
 
 class _Walk:
@@ -56,8 +58,10 @@ class _Walk:
 
     def element(self, tag: Any) -> None:
         name = tag.name
-        if _hidden(tag):
-            self.findings.dropped_elements.append(name if name in DROPPED else "hidden elements")
+        dropped = _dropped_as(tag)
+        if dropped:
+            if dropped not in _NO_TEXT:
+                self.findings.dropped_elements.append(dropped)
         elif name == "br":
             self.buffer.append(" ")
         elif name in INLINE:
@@ -77,21 +81,22 @@ class _Walk:
             self.flush()
 
 
-def _hidden(tag: Any) -> bool:
+def _dropped_as(tag: Any) -> str:
+    """Why the element is left out, in the words the ingest summary uses ("nav", "sidebar",
+    "hidden elements"), or "" when it is read."""
     if tag.name in DROPPED:
-        return True
+        return str(tag.name)
     if tag.name == "header" and not tag.find(["h1", "h2"]):
-        return True
+        return "header"
     names = " ".join([*tag.get("class", []), str(tag.get("id", ""))]).lower()
-    if _BOILERPLATE.search(names):
-        return True
+    furniture = _BOILERPLATE.search(names)
+    if furniture:
+        return furniture.group(1)
+    if tag.get("role") == "navigation":
+        return "navigation"
     style = str(tag.get("style", "")).replace(" ", "").lower()
-    return (
-        tag.has_attr("hidden")
-        or tag.get("aria-hidden") == "true"
-        or tag.get("role") == "navigation"
-        or "display:none" in style
-    )
+    hidden = tag.has_attr("hidden") or tag.get("aria-hidden") == "true"
+    return "hidden elements" if hidden or "display:none" in style else ""
 
 
 def _rows(table: Any) -> list[list[Cell]]:

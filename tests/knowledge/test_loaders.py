@@ -85,6 +85,18 @@ def test_html_drops_scripts_and_uses_title() -> None:
     assert "Hello world." in doc.text
 
 
+def test_html_notes_name_what_was_dropped_as_the_page_shows_it() -> None:
+    html = (
+        b"<html><head><title>Safety</title><style>p{}</style></head><body>"
+        b"<nav><a href='/'>Home</a></nav><h1>Safety record</h1><p>Three incidents.</p>"
+        b"<div class='sidebar'>Buy tickets online.</div><p hidden>Draft figure.</p>"
+        b"<script>track()</script><footer>Copyright 2024</footer></body></html>"
+    )
+    doc = load_bytes(html, "safety.html")
+    assert doc.text.count("Three incidents.") == 1 and "tickets" not in doc.text
+    assert doc.findings.dropped() == ["page furniture: footer, hidden elements, nav, sidebar"]
+
+
 def test_docx_headings_and_paragraphs() -> None:
     import docx
 
