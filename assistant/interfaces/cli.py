@@ -122,9 +122,11 @@ def sources(
     if as_json:
         print_json(summary)
         return
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table("source", "title", "chunks", "hash")
+    # A source is what --source takes: never cut short, the title wraps instead.
+    widest = max((len(row["source"]) for row in rows), default=6)
+    table = Table(Column("source", no_wrap=True, min_width=widest), "title", "chunks", "hash")
     for row in rows:
         table.add_row(
             literal(row["source"]), literal(row["title"]), str(row["chunks"]), row["hash"]

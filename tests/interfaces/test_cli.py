@@ -56,6 +56,17 @@ def test_a_known_source_is_searched(cli_env: dict[str, str]) -> None:
     assert "The company gym is on floor 3 and open until 22:00. [1]" in result.output
 
 
+def test_sources_lists_each_name_whole_on_a_narrow_terminal(cli_env: dict[str, str]) -> None:
+    knowledge = Path(cli_env["ASSISTANT_KNOWLEDGE_DIR"])
+    name = "harbourline_annual_report_2023.txt"
+    (knowledge / name).write_text("Harbourline carried 1.4 million passengers.\n")
+    env = {**cli_env, "COLUMNS": "60"}
+    assert CliRunner().invoke(app, ["ingest"], env=env).exit_code == 0
+    result = CliRunner().invoke(app, ["sources"], env=env)
+    assert result.exit_code == 0, result.output
+    assert name in result.output and "gym.md" in result.output
+
+
 def test_search_refuses_an_empty_query(cli_env: dict[str, str]) -> None:
     result = CliRunner().invoke(app, ["search", "  \t "], env=cli_env)
     assert result.exit_code == 2
