@@ -43,6 +43,10 @@ def clean_question(question: str, limit: int) -> str:
     cleaned = " ".join(_CONTROL.sub(" ", question).split())
     if not cleaned:
         raise InvalidQuestionError("The question is empty: type a question about the documents.")
+    if not any(character.isalnum() for character in cleaned):
+        raise InvalidQuestionError(
+            "The question has no words, only punctuation: type a question about the documents."
+        )
     if len(cleaned) > limit:
         raise InvalidQuestionError(
             f"The question is {len(cleaned):,} characters long; the limit is {limit:,} "

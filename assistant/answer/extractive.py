@@ -43,14 +43,15 @@ class Assessment:
 
 
 def _near_miss(pool: list[Candidate], needs: QuestionNeeds) -> Draft:
-    """Decline, saying what the sources do give when they hold a figure for another year."""
+    """Decline, saying what the sources do give when they hold a figure for another year (and
+    nothing more when the nearest passage has every year asked)."""
     if needs.years:
         close = [
             c
             for c in pool[:6]
             if years_in(c.text) and all(mentions_words(c.hit.text, e) for e in needs.entities)
         ]
-        if close:
+        if close and needs.years - years_in(close[0].text):
             best = close[0]
             given = sorted(years_in(best.text))
             wanted = ", ".join(str(y) for y in sorted(needs.years - set(given)))
@@ -82,10 +83,12 @@ def _about_entities(
     kb: KnowledgeBase, candidate: Candidate, needs: QuestionNeeds,
     in_document: dict[tuple[str, str], bool],
 ) -> bool:
-    """A figure belongs to the document it is in: every name the question asks about is in
-    the unit's chunk, section or title, or elsewhere in its document (a question about one
-    company is not answered from another company's document). ``in_document`` keeps each
-    (document, name) lookup, which many units of one document share."""
+    """A fact belongs to the document it is in: every name the question asks about is in the
+    unit's chunk, section or title, or elsewhere in its document (a question about one company
+    is not answered with another company's figure or person). A name the corpus holds only
+    in another spelling ("Celeron" for "Céloron") cannot be placed, so it excludes nothing.
+    ``in_document`` keeps each (document, name) lookup, which many units of one document
+    share."""
     hit = candidate.hit
     where = f"{hit.title} {hit.section} {hit.text}"
     for entity in needs.entities:
@@ -93,21 +96,22 @@ def _about_entities(
             continue
         key = (hit.source, entity)
         if key not in in_document:
-            in_document[key] = all(
-                kb.lexical.search(word, 1, [hit.source]) for word in entity.split()
+            words = [word for word in entity.split() if not word.islower()]
+            in_document[key] = not _spelled_as_in_corpus(kb, words) or all(
+                kb.lexical.search(word, 1, [hit.source]) for word in words
             )
         if not in_document[key]:
             return False
     return True
 
 
+def _spelled_as_in_corpus(kb: KnowledgeBase, words: list[str]) -> bool:
+    return all(kb.lexical.knows(stem) for word in words for stem in stems_of(word))
+
+
 def _eligible(kb: KnowledgeBase, pool: list[Candidate], needs: QuestionNeeds) -> list[Candidate]:
-    figure_asked = needs.asked in ("quantity", "time") or bool(needs.years)
     in_document: dict[tuple[str, str], bool] = {}
-    return [
-        c for c in pool
-        if meets(c, needs) and (not figure_asked or _about_entities(kb, c, needs, in_document))
-    ]
+    return [c for c in pool if meets(c, needs) and _about_entities(kb, c, needs, in_document)]
 
 
 def _confidence_row(

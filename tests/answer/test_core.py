@@ -91,9 +91,15 @@ def test_stream_yields_text_then_the_answer(bundled_kb: KnowledgeBase) -> None:
     assert "".join(e for e in events[:-1] if isinstance(e, str)) == events[-1].answer
 
 
-@pytest.mark.parametrize("question", ["", "   \n\t ", "\x00\x01", "x" * 2001])
-def test_bad_questions_are_refused_clearly(bundled_kb: KnowledgeBase, question: str) -> None:
-    with pytest.raises(InvalidQuestionError):
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [("", "empty"), ("   \n\t ", "empty"), ("\x00\x01", "empty"), ("?", "no words"),
+     ("?! …", "no words"), ("x" * 2001, "2,001 characters")],
+)
+def test_bad_questions_are_refused_clearly(
+    bundled_kb: KnowledgeBase, question: str, says: str
+) -> None:
+    with pytest.raises(InvalidQuestionError, match=says):
         ask(question, knowledge=bundled_kb)
 
 

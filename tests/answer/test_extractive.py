@@ -14,7 +14,8 @@ from assistant.search.retrieve import search
 
 DOCUMENTS = {
     "alder.md": "# Alder Logistics\n\nAlder Logistics employs 1,200 people across four depots. "
-    "Its fleet of electric vans grew to 310 in 2024.\n",
+    "Its fleet of electric vans grew to 310 in 2024. "
+    "Its operations director is Maren Lindqvist.\n",
     "birch.md": "# Birch Foods\n\nBirch Foods opened its first bakery in Leeds in 2019. "
     "The company was founded by Maria Holt after she left a career in banking.\n",
     "market.md": "# Grocery delivery\n\nDelivery revenue reached 4.1 billion pounds in 2022. "
@@ -52,6 +53,15 @@ def test_a_figure_about_one_company_never_comes_from_another_companys_document(
     assert "1,200" not in text and "alder.md" not in sources
 
 
+def test_a_person_from_another_companys_document_is_never_the_answer(
+    companies: KnowledgeBase,
+) -> None:
+    text, sources = answered(companies, "Who is the operations director of Birch Foods?")
+    assert "Lindqvist" not in text and "alder.md" not in sources
+    text, sources = answered(companies, "Who is the operations director of Alder Logistics?")
+    assert "Maren Lindqvist" in text and sources == ["alder.md"]
+
+
 def test_a_name_the_corpus_never_mentions_is_declined_by_name(companies: KnowledgeBase) -> None:
     text, sources = answered(companies, "How many vans does Cedar Works run?")
     assert text == f"{REFUSAL} They do not mention Cedar Works." and sources == []
@@ -72,14 +82,19 @@ def test_a_figure_for_a_group_is_not_given_for_one_member_alone(
     assert text.startswith(REFUSAL) and "not for Tesco alone" in text
 
 
-def test_below_the_fitted_decline_threshold_the_answer_is_a_decline(
-    companies: KnowledgeBase, tmp_path: Path
-) -> None:
+@pytest.fixture
+def declining(companies: KnowledgeBase, tmp_path: Path) -> KnowledgeBase:
+    """The same store with fitted parameters whose decline threshold no answer reaches."""
     strict = json.loads(PACKAGED.read_text(encoding="utf-8")) | {"decline_below": 1.0}
     path = tmp_path / "strict.json"
     path.write_text(json.dumps(strict), encoding="utf-8")
-    kb = KnowledgeBase(companies.settings.model_copy(update={"answer_parameters": path}))
-    draft = answer(kb, search(kb, "Who founded Birch Foods?", 4), 600)
+    return KnowledgeBase(companies.settings.model_copy(update={"answer_parameters": path}))
+
+
+def test_below_the_fitted_decline_threshold_the_answer_is_a_decline(
+    declining: KnowledgeBase,
+) -> None:
+    draft = answer(declining, search(declining, "Who founded Birch Foods?", 4), 600)
     assert draft.abstained and draft.confidence is not None and draft.confidence < 1.0
 
 
@@ -99,3 +114,17 @@ def test_followers_are_added_only_when_nearly_as_likely_and_adding_a_term(
     assert len(quoted) == len(set(quoted))
     assert with_followers(found.best, found.eligible, terms, len(found.best.text), 0.0) == [
         found.best]
+
+
+def test_a_decline_names_no_year_when_the_nearest_passage_has_every_year_asked(
+    declining: KnowledgeBase,
+) -> None:
+    draft = answer(declining, search(declining, "What was delivery revenue in 2022?", 4), 600)
+    assert draft.abstained and draft.text == REFUSAL and not draft.citations
+
+
+def test_a_name_spelled_otherwise_than_in_the_corpus_excludes_no_passage(
+    companies: KnowledgeBase,
+) -> None:
+    text, sources = answered(companies, "Who is the operations director of Aldar Logistics?")
+    assert "Maren Lindqvist" in text and sources == ["alder.md"]
