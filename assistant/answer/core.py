@@ -266,17 +266,22 @@ def _finish(
         question=question, standalone_question=standalone, answer=draft.shown or draft.text,
         abstained=draft.abstained, mode=draft.mode, citations=draft.citations,
         verification=verification, stamp=stamp, notice=draft.notice, timings_ms=timings,
-        support=_support(draft, verification, params.answered_from), intent=draft.intent,
+        support=_support(draft, verification, params.answered_from, params.decline_below),
+        intent=draft.intent,
         model_draft=draft.model_draft,
     )
 
 
-def _support(draft: Draft, verification: Verification, answered_from: float) -> Support:
+def _support(
+    draft: Draft, verification: Verification, answered_from: float, decline_below: float
+) -> Support:
     if not draft.text:
         return conversation.NO_CLAIMS
     if draft.intent == "summary":
         return summary_support(verification)
-    return support_for(draft.abstained, verification, draft.confidence, answered_from)
+    return support_for(
+        draft.abstained, verification, draft.confidence, answered_from, decline_below
+    )
 
 
 def _ms(since: float) -> float:

@@ -26,12 +26,14 @@ def support_for(
     verification: Verification,
     confidence: float | None = None,
     answered_from: float = 1.0,
+    decline_below: float = 0.0,
 ) -> Support:
     """The level of a finished answer; ``confidence`` is the fitted probability (None when
     nothing estimated it, which never reaches "answered")."""
-    if abstained:
-        return Support(level="declined", label=LABELS["declined"])
     shown = None if confidence is None else round(confidence, 3)
+    if abstained:
+        return Support(level="declined", label=LABELS["declined"], confidence=shown,
+                       reasons=[_why_declined(shown, decline_below)])
     checked = verification.status == "verified"
     confident = confidence is not None and confidence >= answered_from
     reasons = [
@@ -45,6 +47,15 @@ def support_for(
     ]
     level: SupportLevel = "answered" if checked and confident else "related"
     return Support(level=level, label=LABELS[level], confidence=shown, reasons=reasons)
+
+
+def _why_declined(confidence: float | None, decline_below: float) -> str:
+    if confidence is None:
+        return "the sources lack what the question asks for: the answer says what"
+    return (
+        f"confidence that the nearest passage answers the question: {confidence:.2f} "
+        f"(below the decline threshold {decline_below:.3g})"
+    )
 
 
 def summary_support(verification: Verification) -> Support:

@@ -25,6 +25,16 @@ def test_a_decline_is_declined_whatever_else_holds() -> None:
     assert support_for(True, CHECKED, 0.99, 0.1).level == "declined"
 
 
+def test_a_decline_says_whether_a_rule_or_the_fitted_confidence_made_it() -> None:
+    by_confidence = support_for(True, Verification(status="abstained"), 0.0614, 1.0, 0.135)
+    assert by_confidence.confidence == 0.061
+    assert by_confidence.reasons == [
+        "confidence that the nearest passage answers the question: 0.06 "
+        "(below the decline threshold 0.135)"]
+    by_rule = support_for(True, Verification(status="abstained"), None, 1.0, 0.135)
+    assert by_rule.reasons == ["the sources lack what the question asks for: the answer says what"]
+
+
 def test_the_reasons_say_what_was_checked_and_the_threshold() -> None:
     support = support_for(False, CHECKED, 0.912, 0.85)
     assert support.confidence == 0.912
