@@ -3,7 +3,7 @@
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,8 +75,22 @@ class KnowledgeBase:
     def is_active_chunk(self, chunk_id: str) -> bool:
         """Whether a chunk belongs to a document's current version, and that document's file
         is still there: a deleted file is never cited, even before the next ingest."""
-        record = self._active.get(chunk_id.rsplit(":", 1)[0])
-        return record is not None and self.file_present(record)
+        return chunk_id in self.active_chunks([chunk_id])
+
+    def active_chunks(self, chunk_ids: Iterable[str]) -> set[str]:
+        """The chunks among ``chunk_ids`` that ``is_active_chunk`` keeps, looking for each
+        document's file once rather than once per chunk (a search asks about 120 chunks of a
+        few dozen documents)."""
+        present: dict[str, bool] = {}
+        kept: set[str] = set()
+        for chunk_id in chunk_ids:
+            prefix = chunk_id.rsplit(":", 1)[0]
+            if prefix not in present:
+                record = self._active.get(prefix)
+                present[prefix] = record is not None and self.file_present(record)
+            if present[prefix]:
+                kept.add(chunk_id)
+        return kept
 
     def document_path(self, record: DocumentRecord) -> Path:
         """Where a document's file lies: in the knowledge dir, or under the folder it was

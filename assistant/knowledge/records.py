@@ -33,14 +33,17 @@ class DocumentWrite:
 @dataclass(frozen=True)
 class SentenceMatch:
     chunk_id: str
-    start: int
-    end: int
     similarity: float
 
 
 def sentence_id(chunk_id: str, number: int) -> str:
     """The id of a chunk's sentence, counted from 0."""
     return f"{chunk_id}:{number}"
+
+
+def chunk_of(sentence: str) -> str:
+    """The id of the chunk a sentence id (``sentence_id``) belongs to."""
+    return sentence.rsplit(":", 1)[0]
 
 
 def corpus_fingerprint(manifest: dict[str, DocumentRecord], config: str) -> str:

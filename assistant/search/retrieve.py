@@ -66,16 +66,14 @@ def fused_pool(
     """The chunks handed to the re-ranker: dense and BM25 rankings fused, best first."""
     wanted = list(sources) if sources else None
     pool = max(CANDIDATES, 4 * k)
+    matches = kb.store.nearest_sentences(query_vector, pool * 2, wanted)
+    found = kb.lexical.search(query, pool, wanted)
+    active = kb.active_chunks([m.chunk_id for m in matches] + [chunk_id for chunk_id, _ in found])
     dense: dict[str, float] = {}
-    for match in kb.store.nearest_sentences(query_vector, pool * 2, wanted):
-        if not kb.is_active_chunk(match.chunk_id):
-            continue
-        dense[match.chunk_id] = max(dense.get(match.chunk_id, -1.0), match.similarity)
-    lexical = {
-        chunk_id: score
-        for chunk_id, score in kb.lexical.search(query, pool, wanted)
-        if kb.is_active_chunk(chunk_id)
-    }
+    for match in matches:
+        if match.chunk_id in active:
+            dense[match.chunk_id] = max(dense.get(match.chunk_id, -1.0), match.similarity)
+    lexical = {chunk_id: score for chunk_id, score in found if chunk_id in active}
     fused = _reciprocal_rank_fusion([_ranked(dense), _ranked(lexical)])
     ranked = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
     return _distinct_hits(kb, ranked, max(k, RERANK_POOL), dense, lexical, fused)

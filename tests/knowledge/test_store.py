@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
@@ -64,3 +65,23 @@ def test_a_missing_server_is_a_clear_error(tmp_path: Path) -> None:
         ChromaStore(Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=9), "m")
     assert "the Chroma server at 127.0.0.1:9 (ASSISTANT_CHROMA_HOST" in str(raised.value)
     assert "ASSISTANT_DATA_DIR" not in str(raised.value), "the data dir holds no vectors here"
+
+
+def test_nearest_sentences_name_the_chunk_each_matched_sentence_belongs_to(
+    kb: KnowledgeBase,
+) -> None:
+    vector = np.asarray(kb.embeddings.embed_query("overseas warehouses"), dtype=np.float32)
+    matches = kb.store.nearest_sentences(vector, 12)
+    rows = kb.store.sentences.query(
+        query_embeddings=[vector], n_results=12, include=["metadatas", "distances"]
+    )
+    assert [m.chunk_id for m in matches] == [m["chunk_id"] for m in rows["metadatas"][0]]
+    similarities = [m.similarity for m in matches]
+    assert similarities == sorted(similarities, reverse=True) and len(matches) == 12
+    assert kb.store.nearest_sentences(vector, 12, ["no-such-source.md"]) == []
+
+
+def test_a_sentence_id_gives_back_its_chunk_id() -> None:
+    from assistant.knowledge.records import chunk_of, sentence_id
+
+    assert chunk_of(sentence_id("report-ab12:0f3c9e1d2a4b:7", 12)) == "report-ab12:0f3c9e1d2a4b:7"
