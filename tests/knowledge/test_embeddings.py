@@ -94,3 +94,39 @@ def test_the_word_vector_cache_drops_the_least_recently_used_past_its_budget() -
     cache.put("c", two_rows)
     assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
     assert cache.rows == 4
+
+
+TEXTS_OF_MANY_LENGTHS = [
+    f"Sentence {i} on cross-border trade" + " and its digital services" * (i % 7)
+    for i in range(40)
+]
+
+
+def test_a_text_has_the_same_vector_in_any_batch() -> None:
+    texts = TEXTS_OF_MANY_LENGTHS
+    together = MiniLMEmbeddings(batch_size=4).embed_array(texts)
+    assert np.array_equal(together, MiniLMEmbeddings(batch_size=32).embed_array(texts))
+    assert np.array_equal(together[7], MiniLMEmbeddings().embed_array([texts[7]])[0])
+
+
+def test_word_vectors_do_not_depend_on_the_batch_a_text_is_in() -> None:
+    alone = [MiniLMEmbeddings(batch_size=1).embed_tokens([t])[0] for t in TEXTS_OF_MANY_LENGTHS[:9]]
+    together = MiniLMEmbeddings(batch_size=32).embed_tokens(TEXTS_OF_MANY_LENGTHS[:9])
+    for (pieces, vectors), (same_pieces, same_vectors) in zip(alone, together, strict=True):
+        assert pieces == same_pieces and np.array_equal(vectors, same_vectors)
+
+
+def test_length_batches_hold_every_text_once_shortest_first() -> None:
+    from assistant.knowledge.embeddings import length_batches
+
+    texts = ["a" * n for n in (5, 1, 9, 3, 7)]
+    assert length_batches(texts, 2) == [[1, 3], [0, 4], [2]]
+    assert length_batches([], 2) == []
+
+
+def test_the_model_threads_do_not_spin_while_they_wait() -> None:
+    from assistant.knowledge.embeddings import _runtime
+
+    session = _runtime(packaged_model_path(), tokenizer_path()).session
+    entries = session.get_session_options().get_session_config_entry
+    assert entries("session.intra_op.allow_spinning") == "0"
