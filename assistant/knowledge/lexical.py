@@ -29,8 +29,12 @@ def split_terms(text: str) -> list[str]:
     """Words and whole numbers ("2,500" -> "2500", "42.8" stays one term); a run of CJK
     characters (written without spaces) gives its characters and their bigrams:
     "婚假为" -> "婚", "假", "为", "婚假", "假为"."""
+    lowered = _THOUSANDS.sub("", text.lower())
+    tokens = _TOKEN.findall(lowered)
+    if not _CJK_RUN.search(lowered):
+        return tokens  # one scan of the text, not one match per word (re-ranking, ingest)
     terms: list[str] = []
-    for token in _TOKEN.findall(_THOUSANDS.sub("", text.lower())):
+    for token in tokens:
         if _CJK_RUN.match(token):
             terms += list(token) + [token[i : i + 2] for i in range(len(token) - 1)]
         else:
