@@ -46,9 +46,11 @@ def test_scale_measurement_and_report_on_a_tiny_corpus(tmp_path: Path) -> None:
 
     row = measure(20, "embedded", rounds=1, embed_baseline=True, work=tmp_path / "work")
     assert row["chunks"] == 20
-    again = remeasure_queries(row, rounds=1, work=tmp_path / "work")
+    again = remeasure_queries(row, rounds=2, work=tmp_path / "work")
     assert again["queries_remeasured"] and again["ingest_s"] == row["ingest_s"]
-    assert again["query"]["n"] == row["query"]["n"]
+    assert again["query"]["n"] == 2 * row["query"]["n"] and "first_round" not in row["query"]
+    assert again["query"]["first_round"]["n"] == again["query"]["later_rounds"]["n"]
+    assert again["query"]["first_round"]["n"] == row["query"]["n"]
     assert row["query"]["n"] > 0 and row["query"]["p95_ms"] >= row["query"]["p50_ms"]
     assert {"ingest_chunks_per_s", "embed_chunks_per_s", "pipeline_overhead_cpu"} <= set(row)
     assert row["disk_mb"] > 0 and row["peak_rss_mb"] > 0
