@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.answer.intents import recognise
 from assistant.checks.numbers import years_in
 from assistant.knowledge.embeddings import as_array
-from assistant.search.question import key_terms
+from assistant.search.question import entities_in, key_terms
 from assistant.types import Turn
 
 # A phrase of a follow-up this close (cosine, all-MiniLM-L6-v2) to a phrase of the previous
@@ -27,6 +27,8 @@ from assistant.types import Turn
 # "services"/"goods" 0.45; a new topic stays lower: "pilot zones" 0.19 against any phrase of a
 # question about e-commerce agreements.
 SWAP_SIMILARITY = 0.45
+# How many of the latest user turns are made standalone in turn to give the previous question.
+RESOLVED_TURNS = 4
 _FOLLOW_UP = re.compile(
     r"^\s*(and|what about|how about|also|or|but|same|then|so)\b|\b(it|its|they|them|their|this|"
     r"that|these|those|there|he|she|his|her)\b",
@@ -100,6 +102,16 @@ def _phrases(question: str) -> list[tuple[int, int]]:
     ]
 
 
+def _swap_name(phrase: str, question: str, previous: str) -> str | None:
+    """A follow-up ``question`` whose phrase is a name puts it in place of the one name of the
+    previous question ("What about Quillmoor?" after "Who chairs Harbourline?"): names are
+    swapped for names, however unalike they read."""
+    names, name = entities_in(previous), _ARTICLE.sub("", phrase)
+    if len(set(names)) != 1 or name not in entities_in(question) or name in names:
+        return None
+    return previous.replace(names[0], phrase)
+
+
 def _swap(phrase: str, previous: str, embeddings: Embeddings) -> str | None:
     """The previous question with its phrase most like ``phrase`` swapped for it, if any is
     alike enough (``SWAP_SIMILARITY``)."""
@@ -147,14 +159,23 @@ def _on_new_topic(phrase: str, previous: str) -> str:
 def condense(
     question: str, history: Sequence[Turn], embeddings: Embeddings | None = None
 ) -> str:
-    """Carry the previous user question into a follow-up that leans on it.
+    """Carry the previous user question, itself made standalone in turn, into a follow-up
+    that leans on it.
 
     A follow-up naming a year replaces the previous question's years ("And in 2015?" after a
     question about 2023 asks the same about 2015). With ``embeddings``, a follow-up that is only
-    a phrase either swaps it into the previous question or, when nothing there is like it, asks
-    about it alone. Otherwise the two are read together.
+    a phrase either swaps it into the previous question (a name for its name, or a phrase for
+    the one most like it) or, when nothing there is like it, asks about it alone. Otherwise the
+    two are read together.
     """
-    previous = next((t.content for t in reversed(topical(history)) if t.role == "user"), None)
+    previous = None
+    for turn in topical(history)[-2 * RESOLVED_TURNS :]:
+        if turn.role == "user":
+            previous = _standalone(turn.content, previous, embeddings)
+    return _standalone(question, previous, embeddings)
+
+
+def _standalone(question: str, previous: str | None, embeddings: Embeddings | None) -> str:
     if not previous or not needs_context(question):
         return question
     if years_in(question) and years_in(previous) and len(key_terms(question)) <= 1:
@@ -167,7 +188,8 @@ def condense(
     ellipsis = _ELLIPSIS.match(question)
     phrase = ellipsis.group("phrase") if ellipsis else ""
     if embeddings is not None and _is_topic(phrase):
-        swapped = _swap(_PREPOSITION.sub("", phrase), previous, embeddings)
+        topic = _PREPOSITION.sub("", phrase)
+        swapped = _swap_name(topic, question, previous) or _swap(topic, previous, embeddings)
         return swapped or _on_new_topic(phrase, previous)
     if _OWN_QUESTION.search(question) and len(key_terms(question)) >= 2:
         topic = _ASKING.sub("", previous, count=1).strip().rstrip("?").strip()

@@ -113,3 +113,28 @@ def test_with_a_model_the_condensed_question_is_the_models_and_small_talk_is_not
     assert MOU in conversation and "thanks" not in conversation and "Welcome" not in conversation
     assert answer.standalone_question == standalone
     assert "165" in answer.answer and "pilot zones" in answering["messages"][-1]["content"]
+
+
+def test_the_previous_question_is_itself_made_standalone_first(bundled_kb: KnowledgeBase) -> None:
+    history = [
+        Turn(role="user", content="How much did China export in 2023?"),
+        Turn(role="assistant", content="3.4 trillion dollars [1]."),
+        Turn(role="user", content="And in 2022?"),
+        Turn(role="assistant", content="3.6 trillion dollars [1]."),
+    ]
+    assert condense("and the United States?", history, bundled_kb.embeddings) == (
+        "How much did the United States export in 2022?"
+    )
+
+
+def test_a_name_takes_the_place_of_the_previous_questions_one_name(
+    bundled_kb: KnowledgeBase,
+) -> None:
+    history = [Turn(role="user", content="Who chairs the board of Harbourline?")]
+    assert condense("What about Quillmoor?", history, bundled_kb.embeddings) == (
+        "Who chairs the board of Quillmoor?"
+    )
+    two = [Turn(role="user", content="Did Harbourline buy the Quillmoor depot?")]
+    assert condense("What about Selwick?", two, bundled_kb.embeddings) != (
+        "Did Selwick buy the Quillmoor depot?"
+    )
