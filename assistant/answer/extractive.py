@@ -20,7 +20,13 @@ from assistant.knowledge.chunking import drop_footnote_marks
 from assistant.search.features import ALIGNED_FEATURES, confidence_row, swaps
 from assistant.search.fitted import AnswerStepParameters
 from assistant.search.presence import absent_names
-from assistant.search.question import QuestionNeeds, mentions, mentions_words, stems_of
+from assistant.search.question import (
+    QuestionNeeds,
+    mentions,
+    mentions_words,
+    name_pattern,
+    stems_of,
+)
 from assistant.search.rerank import Candidate, meets, parameters
 from assistant.search.retrieve import Retrieval
 from assistant.types import Hit
@@ -83,26 +89,32 @@ def _about_entities(
     kb: KnowledgeBase, candidate: Candidate, needs: QuestionNeeds,
     in_document: dict[tuple[str, str], bool],
 ) -> bool:
-    """A fact belongs to the document it is in: every name the question asks about is in the
-    unit's chunk, section or title, or elsewhere in its document (a question about one company
-    is not answered with another company's figure or person). A name the corpus holds only
+    """A fact belongs to what its passage is about: every name the question asks about is in
+    the unit, its section or its document's title, or its chunk or document names it more than
+    once (a question about one company is not answered with another company's figure or
+    person because that company's page mentions it in passing). A name the corpus holds only
     in another spelling ("Celeron" for "Céloron") cannot be placed, so it excludes nothing.
-    ``in_document`` keeps each (document, name) lookup, which many units of one document
-    share."""
+    ``in_document`` keeps each (chunk, name) lookup, which many units of one chunk share."""
     hit = candidate.hit
-    where = f"{hit.title} {hit.section} {hit.text}"
+    where = f"{hit.title} {hit.section} {candidate.text}"
     for entity in needs.entities:
         if mentions_words(where, entity):
             continue
-        key = (hit.source, entity)
+        key = (hit.chunk_id, entity)
         if key not in in_document:
-            words = [word for word in entity.split() if not word.islower()]
-            in_document[key] = not _spelled_as_in_corpus(kb, words) or all(
-                kb.lexical.search(word, 1, [hit.source]) for word in words
-            )
+            in_document[key] = _named_more_than_once(kb, hit, entity)
         if not in_document[key]:
             return False
     return True
+
+
+def _named_more_than_once(kb: KnowledgeBase, hit: Hit, entity: str) -> bool:
+    words = [word for word in entity.split() if not word.islower()]
+    if not _spelled_as_in_corpus(kb, words):
+        return True
+    if len(re.findall(name_pattern(entity), hit.text, re.IGNORECASE)) > 1:
+        return True
+    return all(len(kb.lexical.search(word, 2, [hit.source])) > 1 for word in words)
 
 
 def _spelled_as_in_corpus(kb: KnowledgeBase, words: list[str]) -> bool:

@@ -120,22 +120,27 @@ def entities_in(question: str) -> list[str]:
     return found
 
 
-def _word_pattern(word: str) -> str:
+def word_pattern(word: str) -> str:
     """A name's word, allowing demonyms and plurals ("China" ~ "Chinese", "MoU" ~ "MoUs")."""
     return r"\b" + re.escape(word[: max(4, len(word) - 3)] if len(word) > 4 else word) + r"[\w-]*"
+
+
+def name_pattern(entity: str) -> str:
+    """A regular expression for ``entity`` as a phrase, each word as ``word_pattern`` allows."""
+    return r"[\s’']+(?:s\s+)?".join(word_pattern(w) for w in entity.split())
 
 
 @lru_cache(maxsize=16384)
 def mentions(text: str, entity: str) -> bool:
     """Whether ``text`` names ``entity`` as a phrase, or spells out the acronym it is (cached)."""
-    pattern = r"[\s’']+(?:s\s+)?".join(_word_pattern(w) for w in entity.split())
+    pattern = name_pattern(entity)
     return re.search(pattern, text, re.IGNORECASE) is not None or spells_out(text, entity)
 
 
 def mentions_words(text: str, entity: str) -> bool:
     """Whether ``text`` names each word of ``entity`` somewhere (a looser test)."""
     return all(
-        re.search(_word_pattern(w), text, re.IGNORECASE) for w in entity.split()
+        re.search(word_pattern(w), text, re.IGNORECASE) for w in entity.split()
     ) or spells_out(text, entity)
 
 

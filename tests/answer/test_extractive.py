@@ -17,7 +17,9 @@ DOCUMENTS = {
     "Its fleet of electric vans grew to 310 in 2024. "
     "Its operations director is Maren Lindqvist.\n",
     "birch.md": "# Birch Foods\n\nBirch Foods opened its first bakery in Leeds in 2019. "
-    "The company was founded by Maria Holt after she left a career in banking.\n",
+    "The company was founded by Maria Holt after she left a career in banking. "
+    "Its finance director is Tom Reyes.\n\n## Suppliers\n\n"
+    "Flour comes from a mill in York and is delivered by Alder Logistics.\n",
     "market.md": "# Grocery delivery\n\nDelivery revenue reached 4.1 billion pounds in 2022. "
     "Ocado, Tesco and Sainsbury's together held 61 percent of online grocery sales.\n",
 }
@@ -60,6 +62,15 @@ def test_a_person_from_another_companys_document_is_never_the_answer(
     assert "Lindqvist" not in text and "alder.md" not in sources
     text, sources = answered(companies, "Who is the operations director of Alder Logistics?")
     assert "Maren Lindqvist" in text and sources == ["alder.md"]
+
+
+def test_a_company_named_in_passing_on_another_companys_page_takes_none_of_its_facts(
+    companies: KnowledgeBase,
+) -> None:
+    text, sources = answered(companies, "Who is the finance director of Alder Logistics?")
+    assert "Tom Reyes" not in text and "birch.md" not in sources
+    text, sources = answered(companies, "Who is the finance director of Birch Foods?")
+    assert "Tom Reyes" in text and sources == ["birch.md"]
 
 
 def test_a_name_the_corpus_never_mentions_is_declined_by_name(companies: KnowledgeBase) -> None:
