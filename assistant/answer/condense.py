@@ -66,6 +66,11 @@ _PREPOSITION = re.compile(
     r"^(?:in|for|at|on|by|during|from|of|to|with|among|between)\s+", re.IGNORECASE
 )
 _WORD = re.compile(r"[\w’'.&-]+")
+# A place, organisation or person: capitalised words, not an acronym ("MoUs") or a month.
+_PROPER_NAME = re.compile(
+    r"(?!(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\b)[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)*"
+)
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
@@ -150,10 +155,21 @@ def _is_topic(phrase: str) -> bool:
     )
 
 
-def _on_new_topic(phrase: str, previous: str) -> str:
-    """A follow-up about a topic of its own keeps only what the previous question asked for."""
+def _on_new_topic(phrase: str, question: str, previous: str) -> str:
+    """A follow-up about a topic of its own keeps what the previous question asked for and,
+    when it names no one itself, the proper names that question asked it of ("How many beds
+    (Harborview)?" after "How many patients did Harborview treat?": inside the sentence, where
+    the answer step reads them as names). After "What is the Digital
+    Silk Road?" the name was the topic, and nothing is kept."""
     asks = _ASKS_FOR.match(previous)
-    return f"{asks.group(1)} {phrase}?" if asks else f"What about {phrase}?"
+    if not asks:
+        return f"What about {phrase}?"
+    names = [] if entities_in(question) else [
+        name for name in dict.fromkeys(entities_in(previous)) if _PROPER_NAME.fullmatch(name)
+    ]
+    return f"{asks.group(1)} {phrase} ({', '.join(names)})?" if names else (
+        f"{asks.group(1)} {phrase}?"
+    )
 
 
 def condense(
@@ -190,8 +206,8 @@ def _standalone(question: str, previous: str | None, embeddings: Embeddings | No
     if embeddings is not None and _is_topic(phrase):
         topic = _PREPOSITION.sub("", phrase)
         swapped = _swap_name(topic, question, previous) or _swap(topic, previous, embeddings)
-        return swapped or _on_new_topic(phrase, previous)
+        return swapped or _on_new_topic(phrase, question, previous)
     if _OWN_QUESTION.search(question) and len(key_terms(question)) >= 2:
         topic = _ASKING.sub("", previous, count=1).strip().rstrip("?").strip()
-        return f"{question.strip()} ({topic})"
+        return f"{question.strip().rstrip('?').rstrip()} ({topic})?"
     return f"{previous.rstrip()} {question.strip()}"

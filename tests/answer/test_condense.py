@@ -1,6 +1,7 @@
 from assistant.answer.condense import condense, topical
 from assistant.answer.core import ask
 from assistant.knowledge.base import KnowledgeBase
+from assistant.search.question import entities_in
 from assistant.types import Turn
 from tests.fakes import FakeOpenAIServer
 
@@ -36,6 +37,7 @@ def test_a_follow_up_asking_its_own_question_keeps_it_and_borrows_only_the_topic
     assert question.startswith("What is the main thing standing in the way")
     assert "China apply to join the CPTPP and DEPA" in question
     assert "When" not in question
+    assert {"China", "CPTPP", "DEPA"} <= set(entities_in(question))
 
 
 # Follow-ups that name a topic, and small talk in the history ------------------------------------
@@ -62,10 +64,16 @@ def test_a_phrase_like_one_of_the_previous_question_takes_its_place(
     )
 
 
-def test_a_phrase_on_a_new_topic_keeps_only_what_was_asked_for(bundled_kb: KnowledgeBase) -> None:
+def test_a_phrase_on_a_new_topic_keeps_what_was_asked_for_and_about_whom(
+    bundled_kb: KnowledgeBase,
+) -> None:
     history = [Turn(role="user", content=MOU), Turn(role="assistant", content="33 [1]")]
     assert condense("what about pilot zones?", history, bundled_kb.embeddings) == (
-        "How many pilot zones?"
+        "How many pilot zones (China)?"
+    )
+    clinic = [Turn(role="user", content="How many patients did Harborview treat in 2022?")]
+    assert condense("What about beds?", clinic, bundled_kb.embeddings) == (
+        "How many beds (Harborview)?"
     )
     what = [Turn(role="user", content="What is the Digital Silk Road?")]
     assert condense("What about the harbour fees?", what, bundled_kb.embeddings) == (
