@@ -51,7 +51,10 @@ def support_for(
 
 def _why_declined(confidence: float | None, decline_below: float) -> str:
     if confidence is None:
-        return "the sources lack what the question asks for: the answer says what"
+        return (
+            "no passage meets what the question asks for: a name, year or figure it names, or "
+            "its topic"
+        )
     return (
         f"confidence that the nearest passage answers the question: {confidence:.2f} "
         f"(below the decline threshold {decline_below:.3g})"

@@ -32,7 +32,9 @@ def test_a_decline_says_whether_a_rule_or_the_fitted_confidence_made_it() -> Non
         "confidence that the nearest passage answers the question: 0.06 "
         "(below the decline threshold 0.135)"]
     by_rule = support_for(True, Verification(status="abstained"), None, 1.0, 0.135)
-    assert by_rule.reasons == ["the sources lack what the question asks for: the answer says what"]
+    assert by_rule.reasons == [
+        "no passage meets what the question asks for: a name, year or figure it names, or its topic"
+    ]
 
 
 def test_the_reasons_say_what_was_checked_and_the_threshold() -> None:
