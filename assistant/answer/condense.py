@@ -66,10 +66,12 @@ _PREPOSITION = re.compile(
     r"^(?:in|for|at|on|by|during|from|of|to|with|among|between)\s+", re.IGNORECASE
 )
 _WORD = re.compile(r"[\w’'.&-]+")
-# A place, organisation or person: capitalised words, not an acronym ("MoUs") or a month.
-_PROPER_NAME = re.compile(
-    r"(?!(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\b)[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)*"
+# A capitalised word with no capital inside but after Mc, Mac, O' or a hyphen: "São", "McDonald",
+# "Lloyd-Jones"; not "MoUs" or "CFO".
+_NAME_WORD = re.compile(r"(?:Mc|Mac|O['’])?[^\W\d_][^\W\d_A-Z]*(?:[-'’][^\W\d_][^\W\d_A-Z]*)*")
+_CALENDAR = frozenset(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 )
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
@@ -112,9 +114,25 @@ def _swap_name(phrase: str, question: str, previous: str) -> str | None:
     previous question ("What about Quillmoor?" after "Who chairs Harbourline?"): names are
     swapped for names, however unalike they read."""
     names, name = entities_in(previous), _ARTICLE.sub("", phrase)
-    if len(set(names)) != 1 or name not in entities_in(question) or name in names:
+    if (
+        len(set(names)) != 1 or name not in entities_in(question) or name in names
+        or not _proper_name(name) or names[0] not in previous
+    ):
         return None
-    return previous.replace(names[0], phrase)
+    at = previous.index(names[0])
+    article = _ARTICLE.match(phrase)
+    if article and previous[:at].lower().endswith(article.group(0).lower()):
+        phrase = name
+    return previous[:at] + phrase + previous[at + len(names[0]) :]
+
+
+def _proper_name(name: str) -> bool:
+    """A place, organisation or person: capitalised words, none all capitals (an acronym such as
+    "MoUs" or a role such as "CFO") and not a month or weekday."""
+    words = name.split()
+    return all(w[:1].isupper() and _NAME_WORD.fullmatch(w) for w in words) and not (
+        set(words) & _CALENDAR
+    )
 
 
 def _swap(phrase: str, previous: str, embeddings: Embeddings) -> str | None:
@@ -165,7 +183,7 @@ def _on_new_topic(phrase: str, question: str, previous: str) -> str:
     if not asks:
         return f"What about {phrase}?"
     names = [] if entities_in(question) else [
-        name for name in dict.fromkeys(entities_in(previous)) if _PROPER_NAME.fullmatch(name)
+        name for name in dict.fromkeys(entities_in(previous)) if _proper_name(name)
     ]
     return f"{asks.group(1)} {phrase} ({', '.join(names)})?" if names else (
         f"{asks.group(1)} {phrase}?"

@@ -24,8 +24,9 @@ from assistant.search.question import (
     QuestionNeeds,
     mentions,
     mentions_words,
-    name_pattern,
+    spells_out,
     stems_of,
+    written_name,
 )
 from assistant.search.rerank import Candidate, meets, parameters
 from assistant.search.retrieve import Retrieval
@@ -90,31 +91,41 @@ def _about_entities(
     in_document: dict[tuple[str, str], bool],
 ) -> bool:
     """A fact belongs to what its passage is about: every name the question asks about is in
-    the unit, its section or its document's title, or its chunk or document names it more than
-    once (a question about one company is not answered with another company's figure or
-    person because that company's page mentions it in passing). A name the corpus holds only
-    in another spelling ("Celeron" for "Céloron") cannot be placed, so it excludes nothing.
-    ``in_document`` keeps each (chunk, name) lookup, which many units of one chunk share."""
+    the unit, its section or its document's title (with its capitals: "Apple", not "applied"),
+    or its chunk or document names it more than once. A question about one company is not answered
+    with another company's figure or person because that company's page mentions it in
+    passing. A name the corpus holds only in another spelling ("Celeron" for "Céloron")
+    cannot be placed, so it excludes nothing. ``in_document`` keeps each (document, name)
+    count, which many units of one document share."""
     hit = candidate.hit
     where = f"{hit.title} {hit.section} {candidate.text}"
     for entity in needs.entities:
-        if mentions_words(where, entity):
+        if _names_each_word(where, entity) or spells_out(where, entity):
             continue
-        key = (hit.chunk_id, entity)
+        repeated = len(written_name(entity).findall(hit.text)) > 1
+        if repeated or not _spelled_as_in_corpus(kb, entity.split()):
+            continue
+        key = (hit.source, entity)
         if key not in in_document:
-            in_document[key] = _named_more_than_once(kb, hit, entity)
+            in_document[key] = _chunks_naming(kb, hit.source, entity) > 1
         if not in_document[key]:
             return False
     return True
 
 
-def _named_more_than_once(kb: KnowledgeBase, hit: Hit, entity: str) -> bool:
-    words = [word for word in entity.split() if not word.islower()]
-    if not _spelled_as_in_corpus(kb, words):
-        return True
-    if len(re.findall(name_pattern(entity), hit.text, re.IGNORECASE)) > 1:
-        return True
-    return all(len(kb.lexical.search(word, 2, [hit.source])) > 1 for word in words)
+def _names_each_word(text: str, entity: str) -> bool:
+    """Each word of ``entity`` in ``text`` with its capitals ("Chinese GDP" in "China's
+    economy ... of GDP")."""
+    return all(written_name(word).search(text) for word in entity.split())
+
+
+def _chunks_naming(kb: KnowledgeBase, source: str, entity: str) -> int:
+    """How many chunks of the document hold every word of ``entity`` (BM25's stemmed terms)."""
+    held = [
+        {chunk_id for chunk_id, _ in kb.lexical.search(word, len(kb.lexical), [source])}
+        for word in entity.split()
+    ]
+    return len(set.intersection(*held)) if held else 0
 
 
 def _spelled_as_in_corpus(kb: KnowledgeBase, words: list[str]) -> bool:

@@ -51,7 +51,9 @@ def combine(parts: list[str], drafts: list[Draft]) -> Draft:
     """One draft from the parts' drafts: each answered part with its citations renumbered, each
     declined part named. Declined as a whole only when every part is."""
     if all(d.abstained for d in drafts):
-        return Draft(REFUSAL, [], True, drafts[0].mode, confidence=0.0)
+        confidences = [d.confidence for d in drafts]
+        best = None if None in confidences else max(c for c in confidences if c is not None)
+        return Draft(REFUSAL, [], True, drafts[0].mode, confidence=best)
     texts: list[str] = []
     citations: list[Citation] = []
     for part, draft in zip(parts, drafts, strict=True):

@@ -56,8 +56,8 @@ def _why_declined(confidence: float | None, decline_below: float) -> str:
             "its topic"
         )
     return (
-        f"confidence that the nearest passage answers the question: {confidence:.2f} "
-        f"(below the decline threshold {decline_below:.3g})"
+        f"confidence that the nearest passage answers the question: {confidence:.3f} "
+        f"(below the decline threshold {decline_below:.3f})"
     )
 
 

@@ -8,6 +8,7 @@ notes what it found and dropped; ``load_bytes`` assembles the blocks into a Load
 import hashlib
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +77,29 @@ def _heads(line: str, following: str) -> bool:
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "’", ")", "。", "！", "？")
 
 
-def _wrapped(line: str, width: int) -> bool:
-    """A line the text was hard-wrapped at: it fills most of the widest line and stops
-    mid-sentence, so the next line goes on with it."""
-    return width >= 40 and len(line) >= 0.6 * width and not line.endswith(_SENTENCE_END)
+# A line of a table or a list of records: a tab, a pipe, or two commas with no space after
+# that are not a figure's thousands ("18,400").
+_FIELD_COMMA = r",(?!\d{3}(?!\d))\S"
+_RECORD = re.compile(rf"\t|\||{_FIELD_COMMA}.*{_FIELD_COMMA}")
+
+
+def _wrapped(line: str, following: str, width: int) -> bool:
+    """A line the text was hard-wrapped at, so the next one goes on with it: it fills most of
+    the widest line, stops mid-sentence, is no heading or record, and the next line starts in
+    lower case or with a figure, or this one ends on a word no sentence ends on ("of", "the")."""
+    if width < 40 or len(line) < 0.6 * width or line.endswith(_SENTENCE_END):
+        return False
+    if _RECORD.search(line) or _RECORD.search(following) or _heads(line, following):
+        return False
+    last = line.rsplit(" ", 1)[-1].lower()
+    return following[:1].islower() or following[:1].isdigit() or last in _function_words()
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
 
 
 def _line_runs(text: str) -> list[str]:
@@ -89,7 +109,7 @@ def _line_runs(text: str) -> list[str]:
     width = max((len(line) for line in lines), default=0)
     runs: list[list[str]] = []
     for line in lines:
-        if runs and _wrapped(runs[-1][-1], width):
+        if runs and _wrapped(runs[-1][-1], line, width):
             runs[-1].append(line)
         else:
             runs.append([line])

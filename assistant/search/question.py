@@ -125,15 +125,21 @@ def word_pattern(word: str) -> str:
     return r"\b" + re.escape(word[: max(4, len(word) - 3)] if len(word) > 4 else word) + r"[\w-]*"
 
 
-def name_pattern(entity: str) -> str:
-    """A regular expression for ``entity`` as a phrase, each word as ``word_pattern`` allows."""
+def _name_regex(entity: str) -> str:
     return r"[\s’']+(?:s\s+)?".join(word_pattern(w) for w in entity.split())
+
+
+@lru_cache(maxsize=4096)
+def written_name(entity: str) -> re.Pattern[str]:
+    """``entity`` with its capitals as written, each word as ``word_pattern`` allows ("China"
+    ~ "Chinese"), but not a lower-case word it begins: "Apple", not "applied"."""
+    return re.compile(_name_regex(entity))
 
 
 @lru_cache(maxsize=16384)
 def mentions(text: str, entity: str) -> bool:
     """Whether ``text`` names ``entity`` as a phrase, or spells out the acronym it is (cached)."""
-    pattern = name_pattern(entity)
+    pattern = _name_regex(entity)
     return re.search(pattern, text, re.IGNORECASE) is not None or spells_out(text, entity)
 
 

@@ -142,6 +142,14 @@ def test_a_name_takes_the_place_of_the_previous_questions_one_name(
     assert condense("What about Quillmoor?", history, bundled_kb.embeddings) == (
         "Who chairs the board of Quillmoor?"
     )
+    trust = [Turn(role="user", content="Who chairs the Harbourline Trust?")]
+    assert condense("What about the Quillmoor Trust?", trust, bundled_kb.embeddings) == (
+        "Who chairs the Quillmoor Trust?"
+    )
+    chairs = [Turn(role="user", content="Who chairs Harbourline?")]
+    for not_a_name, swapped in (("What about the CFO?", "chairs the CFO"),
+                                ("What about March?", "chairs March")):
+        assert swapped not in condense(not_a_name, chairs, bundled_kb.embeddings)
     two = [Turn(role="user", content="Did Harbourline buy the Quillmoor depot?")]
     assert condense("What about Selwick?", two, bundled_kb.embeddings) != (
         "Did Selwick buy the Quillmoor depot?"

@@ -20,6 +20,8 @@ DOCUMENTS = {
     "The company was founded by Maria Holt after she left a career in banking. "
     "Its finance director is Tom Reyes.\n\n## Suppliers\n\n"
     "Flour comes from a mill in York and is delivered by Alder Logistics.\n",
+    "elm.md": "# Elm Devices\n\nElm Devices applied for a grant in 2022, and the application "
+    "was approved. Its finance director is Park Soon. Apple is its main rival.\n",
     "market.md": "# Grocery delivery\n\nDelivery revenue reached 4.1 billion pounds in 2022. "
     "Ocado, Tesco and Sainsbury's together held 61 percent of online grocery sales.\n",
 }
@@ -71,6 +73,8 @@ def test_a_company_named_in_passing_on_another_companys_page_takes_none_of_its_f
     assert "Tom Reyes" not in text and "birch.md" not in sources
     text, sources = answered(companies, "Who is the finance director of Birch Foods?")
     assert "Tom Reyes" in text and sources == ["birch.md"]
+    text, sources = answered(companies, "Who is the finance director of Apple?")
+    assert "Park Soon" not in text and "elm.md" not in sources
 
 
 def test_a_name_the_corpus_never_mentions_is_declined_by_name(companies: KnowledgeBase) -> None:

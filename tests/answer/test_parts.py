@@ -51,3 +51,11 @@ def test_a_part_the_sources_do_not_cover_is_named_and_lowers_the_confidence() ->
     assert "do not answer this part: “Who pays the taxi?”" in draft.text
     assert not draft.abstained and draft.confidence == 0.0
     assert combine(["a?", "b?"], [declined, declined]).abstained
+
+
+def test_every_part_declined_keeps_a_confidence_only_when_each_decline_had_one() -> None:
+    low = Draft(REFUSAL, [], True, "extractive", confidence=0.05)
+    lower = Draft(REFUSAL, [], True, "extractive", confidence=0.02)
+    by_rule = Draft(REFUSAL, [], True, "extractive")
+    assert combine(["a?", "b?"], [low, lower]).confidence == 0.05
+    assert combine(["a?", "b?"], [low, by_rule]).confidence is None

@@ -29,7 +29,7 @@ def test_a_decline_says_whether_a_rule_or_the_fitted_confidence_made_it() -> Non
     by_confidence = support_for(True, Verification(status="abstained"), 0.0614, 1.0, 0.135)
     assert by_confidence.confidence == 0.061
     assert by_confidence.reasons == [
-        "confidence that the nearest passage answers the question: 0.06 "
+        "confidence that the nearest passage answers the question: 0.061 "
         "(below the decline threshold 0.135)"]
     by_rule = support_for(True, Verification(status="abstained"), None, 1.0, 0.135)
     assert by_rule.reasons == [

@@ -69,6 +69,20 @@ def test_a_hard_wrapped_text_without_blank_lines_keeps_its_sentences_whole() -> 
     assert doc.title == "Fees" and [s.heading for s in doc.sections] == ["", "Fees"]
     assert [doc.text[a:b] for a, b in doc.sections[1].paragraphs] == [
         "Berths cost 40 pounds a day.", "Pilots cost extra."]
+    report = (
+        b"Annual report of the Harbour Authority for the year 2023\n"
+        b"The harbour handled 4 million tonnes of cargo in that year and 12,400 in the\n"
+        b"winter of 2022, and 18,300 in the one before, said the harbour master.\n"
+        b"Berth fees are charged for every vessel over 20 metres long\n"
+        b"Berth fees are charged again for a stay over three days\n"
+        b"year,tonnes,vessels,berths,cranes,pilots,tugs,staff,fees\n"
+        b"2023,4000000,1200,14,6,9,3,210,1900000 euros in the year\n"
+    )
+    titled = load_bytes(report, "annual.txt")
+    assert titled.title == "Annual report of the Harbour Authority for the year 2023"
+    assert "12,400 in the winter of 2022" in titled.text
+    for joined in ("2023 The harbour", "metres long Berth", "three days year,", "fees 2023,"):
+        assert joined not in titled.text
     listed = load_bytes(b"Apples\nPears\nPlums\n", "fruit.txt")
     assert [listed.text[a:b] for a, b in listed.sections[0].paragraphs] == [
         "Apples", "Pears", "Plums"]

@@ -1,6 +1,13 @@
 import pytest
 
-from assistant.search.question import analyse, entities_in, mentions, mentions_words, spells_out
+from assistant.search.question import (
+    analyse,
+    entities_in,
+    mentions,
+    mentions_words,
+    spells_out,
+    written_name,
+)
 
 ARTICLE = (
     "China is deepening cooperation with the Association of Southeast Asian Nations, Central "
@@ -43,3 +50,12 @@ def test_the_constraints_a_question_puts_on_its_answer() -> None:
     when = analyse("In which year did China apply to join the DEPA?")
     assert when.wants_year and "year" not in when.terms
     assert analyse("What is China's DDT export figure on its own?").alone
+
+
+def test_a_written_name_keeps_its_capitals_not_a_lower_case_word_it_begins() -> None:
+    apple = written_name("Apple")
+    assert apple.search("Apple is its rival.") and apple.search("Apple's shops")
+    assert not apple.search("Elm applied for a grant; the application and an apple")
+    assert written_name("Chinese").search("China's GDP")
+    bank = written_name("Bank of China")
+    assert bank.search("the Bank of China said") and not bank.search("a bank in China")
