@@ -1,3 +1,5 @@
+import pytest
+
 from assistant.answer.condense import condense, topical
 from assistant.answer.core import ask
 from assistant.knowledge.base import KnowledgeBase
@@ -64,21 +66,31 @@ def test_a_phrase_like_one_of_the_previous_question_takes_its_place(
     )
 
 
-def test_a_phrase_on_a_new_topic_keeps_what_was_asked_for_and_about_whom(
-    bundled_kb: KnowledgeBase,
+def after(previous: str, follow_up: str, kb: KnowledgeBase) -> str:
+    """``follow_up`` made standalone after the one user question ``previous``."""
+    return condense(follow_up, [Turn(role="user", content=previous)], kb.embeddings)
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        # A new topic keeps what was asked for and the proper names it was asked of.
+        (MOU, "what about pilot zones?", "How many pilot zones (China)?"),
+        ("How many patients did Harborview treat in 2022?", "What about beds?",
+         "How many beds (Harborview)?"),
+        ("What is the Digital Silk Road?", "What about the harbour fees?",
+         "What about the harbour fees?"),
+        # A name takes the place of the previous question's one name.
+        ("Who chairs the board of Harbourline?", "What about Quillmoor?",
+         "Who chairs the board of Quillmoor?"),
+        ("Who chairs the Harbourline Trust?", "What about the Quillmoor Trust?",
+         "Who chairs the Quillmoor Trust?"),
+    ],
+)
+def test_a_phrase_on_a_new_topic_or_a_new_name_is_asked_in_the_previous_questions_frame(
+    previous: str, follow_up: str, standalone: str, bundled_kb: KnowledgeBase
 ) -> None:
-    history = [Turn(role="user", content=MOU), Turn(role="assistant", content="33 [1]")]
-    assert condense("what about pilot zones?", history, bundled_kb.embeddings) == (
-        "How many pilot zones (China)?"
-    )
-    clinic = [Turn(role="user", content="How many patients did Harborview treat in 2022?")]
-    assert condense("What about beds?", clinic, bundled_kb.embeddings) == (
-        "How many beds (Harborview)?"
-    )
-    what = [Turn(role="user", content="What is the Digital Silk Road?")]
-    assert condense("What about the harbour fees?", what, bundled_kb.embeddings) == (
-        "What about the harbour fees?"
-    )
+    assert after(previous, follow_up, bundled_kb) == standalone
 
 
 def test_a_new_topic_is_answered_about_that_topic(bundled_kb: KnowledgeBase) -> None:
@@ -135,22 +147,11 @@ def test_the_previous_question_is_itself_made_standalone_first(bundled_kb: Knowl
     )
 
 
-def test_a_name_takes_the_place_of_the_previous_questions_one_name(
+def test_only_a_proper_name_takes_the_place_of_only_one_name(
     bundled_kb: KnowledgeBase,
 ) -> None:
-    history = [Turn(role="user", content="Who chairs the board of Harbourline?")]
-    assert condense("What about Quillmoor?", history, bundled_kb.embeddings) == (
-        "Who chairs the board of Quillmoor?"
-    )
-    trust = [Turn(role="user", content="Who chairs the Harbourline Trust?")]
-    assert condense("What about the Quillmoor Trust?", trust, bundled_kb.embeddings) == (
-        "Who chairs the Quillmoor Trust?"
-    )
-    chairs = [Turn(role="user", content="Who chairs Harbourline?")]
     for not_a_name, swapped in (("What about the CFO?", "chairs the CFO"),
                                 ("What about March?", "chairs March")):
-        assert swapped not in condense(not_a_name, chairs, bundled_kb.embeddings)
-    two = [Turn(role="user", content="Did Harbourline buy the Quillmoor depot?")]
-    assert condense("What about Selwick?", two, bundled_kb.embeddings) != (
-        "Did Selwick buy the Quillmoor depot?"
-    )
+        assert swapped not in after("Who chairs Harbourline?", not_a_name, bundled_kb)
+    assert after("Did Harbourline buy the Quillmoor depot?", "What about Selwick?",
+                 bundled_kb) != "Did Selwick buy the Quillmoor depot?"

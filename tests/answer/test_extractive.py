@@ -57,24 +57,23 @@ def test_a_figure_about_one_company_never_comes_from_another_companys_document(
     assert "1,200" not in text and "alder.md" not in sources
 
 
-def test_a_person_from_another_companys_document_is_never_the_answer(
-    companies: KnowledgeBase,
+@pytest.mark.parametrize(
+    ("role", "person", "page", "company", "other"),
+    [
+        ("operations director", "Maren Lindqvist", "alder.md", "Alder Logistics", "Birch Foods"),
+        # birch.md names Alder Logistics in passing, as its flour carrier.
+        ("finance director", "Tom Reyes", "birch.md", "Birch Foods", "Alder Logistics"),
+        # elm.md names Apple once, and "applied" and "application" begin with its letters.
+        ("finance director", "Park Soon", "elm.md", "Elm Devices", "Apple"),
+    ],
+)
+def test_a_person_is_the_answer_only_for_the_company_whose_page_is_about_them(
+    companies: KnowledgeBase, role: str, person: str, page: str, company: str, other: str
 ) -> None:
-    text, sources = answered(companies, "Who is the operations director of Birch Foods?")
-    assert "Lindqvist" not in text and "alder.md" not in sources
-    text, sources = answered(companies, "Who is the operations director of Alder Logistics?")
-    assert "Maren Lindqvist" in text and sources == ["alder.md"]
-
-
-def test_a_company_named_in_passing_on_another_companys_page_takes_none_of_its_facts(
-    companies: KnowledgeBase,
-) -> None:
-    text, sources = answered(companies, "Who is the finance director of Alder Logistics?")
-    assert "Tom Reyes" not in text and "birch.md" not in sources
-    text, sources = answered(companies, "Who is the finance director of Birch Foods?")
-    assert "Tom Reyes" in text and sources == ["birch.md"]
-    text, sources = answered(companies, "Who is the finance director of Apple?")
-    assert "Park Soon" not in text and "elm.md" not in sources
+    text, sources = answered(companies, f"Who is the {role} of {other}?")
+    assert person.split()[-1] not in text and page not in sources
+    text, sources = answered(companies, f"Who is the {role} of {company}?")
+    assert person in text and sources == [page]
 
 
 def test_a_name_the_corpus_never_mentions_is_declined_by_name(companies: KnowledgeBase) -> None:
