@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,20 @@ def split_terms(text: str) -> list[str]:
     return terms
 
 
-def _stemmer() -> Any:
+@cache
+def stemmer() -> Any:
+    """The English Snowball stemmer BM25 indexes with (one per process)."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+@cache
+def english_stopwords() -> frozenset[str]:
+    """The English stopwords BM25 leaves out (bm25s's list)."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
 
 
 class LexicalIndex:
@@ -64,7 +75,7 @@ class LexicalIndex:
     def _new_tokenizer(self) -> Any:
         from bm25s.tokenization import Tokenizer
 
-        return Tokenizer(lower=True, splitter=split_terms, stopwords="english", stemmer=_stemmer())
+        return Tokenizer(lower=True, splitter=split_terms, stopwords="english", stemmer=stemmer())
 
     def build(self, fingerprint: str, rows: Iterable[tuple[str, str, str]]) -> None:
         """Index (chunk id, source, text) rows, persist the index under ``directory``, then

@@ -8,7 +8,6 @@ notes what it found and dropped; ``load_bytes`` assembles the blocks into a Load
 import hashlib
 import re
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from assistant.knowledge.blocks import (
     assemble,
 )
 from assistant.knowledge.html import blocks_from_html
+from assistant.knowledge.lexical import english_stopwords
 from assistant.knowledge.pdf import blocks_from_pdf
 from assistant.knowledge.tables import Cell, table_blocks
 from assistant.knowledge.word import MAX_DOCX_EXPANDED_BYTES, blocks_from_docx
@@ -92,14 +92,7 @@ def _wrapped(line: str, following: str, width: int) -> bool:
     if _RECORD.search(line) or _RECORD.search(following) or _heads(line, following):
         return False
     last = line.rsplit(" ", 1)[-1].lower()
-    return following[:1].islower() or following[:1].isdigit() or last in _function_words()
-
-
-@cache
-def _function_words() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
+    return following[:1].islower() or following[:1].isdigit() or last in english_stopwords()
 
 
 def _line_runs(text: str) -> list[str]:

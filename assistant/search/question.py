@@ -6,7 +6,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from assistant.checks.numbers import years_in
-from assistant.knowledge.lexical import split_terms
+from assistant.knowledge.lexical import english_stopwords, split_terms, stemmer
 from assistant.search.answer_types import AnswerType, asked_type
 from assistant.search.forms import AskedForm, asked_form
 
@@ -65,17 +65,8 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:(?:of|and|for|the|on|&)\s+
 
 
 @cache
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@cache
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS | _FILLER_WORDS
+    return english_stopwords() | _QUESTION_WORDS | _FILLER_WORDS
 
 
 def key_terms(text: str) -> list[str]:
@@ -87,14 +78,14 @@ def key_terms(text: str) -> list[str]:
 def _key_terms(text: str) -> tuple[str, ...]:
     """Cached: re-ranking reads the same passages question after question."""
     words = [w for w in split_terms(text) if w not in _stopwords() and not w.isdigit()]
-    stems = _stemmer().stemWords(words)
+    stems = stemmer().stemWords(words)
     return tuple(dict.fromkeys(s for s in stems if len(s) > 1))
 
 
 @lru_cache(maxsize=8192)
 def stems_of(text: str) -> frozenset[str]:
     """Cached: re-ranking stems the same passages question after question."""
-    return frozenset(_stemmer().stemWords(split_terms(text)))
+    return frozenset(stemmer().stemWords(split_terms(text)))
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s+|\n\s*)[\"“‘(]?$")
