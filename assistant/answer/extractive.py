@@ -102,12 +102,14 @@ def _about_entities(
     for entity in needs.entities:
         if _names_each_word(where, entity) or spells_out(where, entity):
             continue
-        repeated = len(written_name(entity).findall(hit.text)) > 1
-        if repeated or not _spelled_as_in_corpus(kb, entity.split()):
+        if len(written_name(entity).findall(hit.text)) > 1:
             continue
         key = (hit.source, entity)
         if key not in in_document:
-            in_document[key] = _chunks_naming(kb, hit.source, entity) > 1
+            in_document[key] = (
+                not _spelled_as_in_corpus(kb, entity.split())
+                or _chunks_naming(kb, hit.source, entity) > 1
+            )
         if not in_document[key]:
             return False
     return True
