@@ -164,8 +164,7 @@ def search(
         reranked = f"{hit.rerank_score:.3f}" if hit.rerank_score is not None else "-"
         out.print(
             literal(f"{rank}. {hit.source}", "bold"),
-            literal(f"{' · ' + hit.section if hit.section else ''} · chars {hit.start}-{hit.end}"),
-            sep="",
+            literal(f"{_in_section(hit.section)} · chars {hit.start}-{hit.end}"), sep="",
         )
         out.print(
             f"   dense {dense} · lexical {lexical} · fused {hit.fused_score:.4f} · "
@@ -173,6 +172,11 @@ def search(
             style="dim",
         )
         out.print(literal(f"   {hit.text}\n"))
+
+
+def _in_section(section: str) -> str:
+    """The " · Section" after a document's name; nothing for a passage outside any section."""
+    return f" · {section}" if section else ""
 
 
 def print_answer(answer: Any, out: Console, streamed: bool) -> None:
@@ -194,8 +198,7 @@ def print_answer(answer: Any, out: Console, streamed: bool) -> None:
     if answer.citations:
         out.print()
     for c in answer.citations:
-        where = f"{c.source} · {c.section}" if c.section else c.source
-        out.print(Text(f"[{c.n}]", "bold"), literal(where))
+        out.print(Text(f"[{c.n}]", "bold"), literal(f"{c.source}{_in_section(c.section)}"))
         out.print(literal(f"    “{c.quote}”"))
     if answer.support.level != "no_claims":  # small talk: the reply alone
         summary = " · ".join([*support_summary(answer), answer.mode])
