@@ -43,9 +43,9 @@ def split_terms(text: str) -> list[str]:
     return terms
 
 
-@cache
 def stemmer() -> Any:
-    """The English Snowball stemmer BM25 indexes with (one per process)."""
+    """A new English Snowball stemmer, as BM25 indexes with (a stemmer is not shared between
+    threads: each tokenizer and each caller keeps its own)."""
     import Stemmer
 
     return Stemmer.Stemmer("english")

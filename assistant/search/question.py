@@ -10,6 +10,8 @@ from assistant.knowledge.lexical import english_stopwords, split_terms, stemmer
 from assistant.search.answer_types import AnswerType, asked_type
 from assistant.search.forms import AskedForm, asked_form
 
+_stemmer = cache(stemmer)  # one per process, for question analysis
+
 _QUESTION_WORDS = frozenset(
     (
         "about according amount are article can could did do does figure give had has have "
@@ -78,14 +80,14 @@ def key_terms(text: str) -> list[str]:
 def _key_terms(text: str) -> tuple[str, ...]:
     """Cached: re-ranking reads the same passages question after question."""
     words = [w for w in split_terms(text) if w not in _stopwords() and not w.isdigit()]
-    stems = stemmer().stemWords(words)
+    stems = _stemmer().stemWords(words)
     return tuple(dict.fromkeys(s for s in stems if len(s) > 1))
 
 
 @lru_cache(maxsize=8192)
 def stems_of(text: str) -> frozenset[str]:
     """Cached: re-ranking stems the same passages question after question."""
-    return frozenset(stemmer().stemWords(split_terms(text)))
+    return frozenset(_stemmer().stemWords(split_terms(text)))
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;]\s+|\n\s*)[\"“‘(]?$")
